@@ -423,12 +423,10 @@ _MD_LINK = re.compile(r"""(\]\()(?![a-zA-Z][a-zA-Z0-9+.-]*:|#|/)([^)\s]+?\.(?:ht
 
 
 def absolute_links(md: str, site_url: str) -> str:
-    "Point the README's links to pages (`errata.html`, `12_d_c.ipynb`) at the published docs, so they work on GitHub and PyPI."
+    "Point the README's links to pages (`errata.html`, `12_d_c.ipynb`) at the site: `docs/` in a clone, or a URL."
     from nbdev.doclinks import _nbpath2html
 
     site_url = site_url.rstrip("/")
-    if not site_url.startswith(("http://", "https://")):
-        return md
 
     def repl(m: re.Match) -> str:
         path = m.group(2)
@@ -466,7 +464,8 @@ def write_readme(proc_index: Path | None, quiet: bool) -> Path:
         # the package's _modidx.py, which links names to pages, is used as nbdev_export left it
         proc_index = process_one(src, ROOT / "_proc" / "_readme" / "index.ipynb")
     readme = ROOT / "README.md"
-    text = absolute_links(notebook_markdown(proc_index), str(cfg.get("doc_host", "")) + str(cfg.get("doc_baseurl", "")))
+    # the site is committed in docs/ and not published anywhere yet: link the README's pages there, so they open in a clone
+    text = absolute_links(notebook_markdown(proc_index), "docs")
     if not readme.exists() or readme.read_text(encoding="utf-8") != text:
         readme.write_text(text, encoding="utf-8")
     log(f"README.md written from {src.relative_to(ROOT)}", quiet)
