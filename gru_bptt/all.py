@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/99_all.ipynb #eb8aee1a
+# %% ../nbs/99_all.ipynb #f9f87812
 import importlib
 from .forward import *
 from .gradcheck import *
@@ -20,6 +20,8 @@ from .d_relevance import *
 from .d_c_prev import *
 from .d_head import *
 from .bptt import *
+from .reset_after import *
+from .interop import *
 from .optim import *
 from .tasks import *
 from .checkpoint import *
@@ -30,10 +32,10 @@ from .mgu import *
 from .cli import gru_bptt_check, check_rows, errata_rows
 from .bench import run_bench, BenchResult, plot_bench, machine_info, gru_bptt_bench
 
-# %% ../nbs/99_all.ipynb #36566e5d
+# %% ../nbs/99_all.ipynb #ba144f8f
 _modules = tuple(importlib.import_module(f'gru_bptt.{m}') for m in (
     'forward', 'gradcheck', 'cellcheck', 'd_y_hat', 'd_c', 'd_c_tilde', 'd_candidate', 'd_update', 'd_gamma_r',
-    'd_relevance', 'd_c_prev', 'd_head', 'bptt', 'optim', 'tasks', 'checkpoint', 'train', 'diagnostics', 'extending', 'mgu'))
+    'd_relevance', 'd_c_prev', 'd_head', 'bptt', 'reset_after', 'interop', 'optim', 'tasks', 'checkpoint', 'train', 'diagnostics', 'extending', 'mgu'))
 _named = {'cli': ['gru_bptt_check', 'check_rows', 'errata_rows'],  # modules with a console-script `main`: chosen names only
           'bench': ['run_bench', 'BenchResult', 'plot_bench', 'machine_info', 'gru_bptt_bench']}
 __all__ = sorted({name for mod in _modules for name in mod.__all__} | {n for names in _named.values() for n in names})
