@@ -5,11 +5,9 @@
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/99_all.ipynb #f9f87812
-import importlib
+# %% ../nbs/99_all.ipynb #efd01773
 from .forward import *
 from .gradcheck import *
-from .cellcheck import *
 from .d_y_hat import *
 from .d_c import *
 from .d_c_tilde import *
@@ -19,23 +17,24 @@ from .d_gamma_r import *
 from .d_relevance import *
 from .d_c_prev import *
 from .d_head import *
-from .bptt import *
 from .reset_after import *
+from .cells import *
+from .fused import *
+from .bptt import *
+from .proofs import *
 from .interop import *
 from .optim import *
 from .tasks import *
 from .checkpoint import *
 from .train import *
 from .diagnostics import *
-from .extending import *
 from .mgu import *
-from .cli import gru_bptt_check, check_rows, errata_rows
+from .cli import gru_bptt_check, check_rows, errata_rows, bptt_check_rows, reset_after_rows, cell_check_rows
 from .bench import run_bench, BenchResult, plot_bench, machine_info, gru_bptt_bench
 
-# %% ../nbs/99_all.ipynb #ba144f8f
-_modules = tuple(importlib.import_module(f'gru_bptt.{m}') for m in (
-    'forward', 'gradcheck', 'cellcheck', 'd_y_hat', 'd_c', 'd_c_tilde', 'd_candidate', 'd_update', 'd_gamma_r',
-    'd_relevance', 'd_c_prev', 'd_head', 'bptt', 'reset_after', 'interop', 'optim', 'tasks', 'checkpoint', 'train', 'diagnostics', 'extending', 'mgu'))
-_named = {'cli': ['gru_bptt_check', 'check_rows', 'errata_rows'],  # modules with a console-script `main`: chosen names only
-          'bench': ['run_bench', 'BenchResult', 'plot_bench', 'machine_info', 'gru_bptt_bench']}
+# %% ../nbs/99_all.ipynb #7caae05d
+import gru_bptt
+_modules = tuple(getattr(gru_bptt, m) for m in ('forward', 'gradcheck', 'd_y_hat', 'd_c', 'd_c_tilde', 'd_candidate', 'd_update', 'd_gamma_r', 'd_relevance', 'd_c_prev', 'd_head', 'reset_after', 'cells', 'fused', 'bptt', 'proofs', 'interop', 'optim', 'tasks', 'checkpoint', 'train', 'diagnostics', 'mgu'))
+_named = {gru_bptt.cli: ['gru_bptt_check', 'check_rows', 'errata_rows', 'bptt_check_rows', 'reset_after_rows', 'cell_check_rows'],  # modules with a console-script `main`: chosen names only
+          gru_bptt.bench: ['run_bench', 'BenchResult', 'plot_bench', 'machine_info', 'gru_bptt_bench']}
 __all__ = sorted({name for mod in _modules for name in mod.__all__} | {n for names in _named.values() for n in names})
