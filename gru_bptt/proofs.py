@@ -335,7 +335,7 @@ def check_head(cell:RandomCell,  # the scene: c_prev is the state, y mod n_y the
     claimed = dict(W_yc=dJ_dW_yc(G, c), b_y=dJ_db_y(G), c=dJ_dc(g, dJ_dc_from_head(G, W_yc)))
     return check_grads(lambda d: head_loss(d['W_yc'], d['b_y'], d['c'], y, g), dict(W_yc=W_yc, b_y=b_y, c=c), claimed)
 
-# %% ../nbs/22_reset_after.ipynb #cf04eaf6
+# %% ../nbs/22_reset_after.ipynb #afb891cc
 def reset_after_cell(cell:RandomCell) -> RandomCell:
     "The same scene with reset-after parameters: `cell` itself if it is reset-after, else with a random b_cc added"
     p = cell.params
@@ -353,7 +353,7 @@ def random_cell_after(n_x:int=3,  # input size
     "`random_cell` made reset-after"
     return reset_after_cell(random_cell(n_x, n_a, m, seed, scale))
 
-# %% ../nbs/22_reset_after.ipynb #3e718efc
+# %% ../nbs/22_reset_after.ipynb #91ea8986
 RESET_AFTER_CHECKS = CELLS['gru_reset_after'].checks  # this page's proofs
 
 def _reset_after_check(quantity):
@@ -373,7 +373,7 @@ def _forward_after(cell):
     dc = scene_dJ_dc(cell, y_hat)
     return k, recurrent_candidate(cell.params.W_cc, cell.params.b_cc, k.c_prev), dc
 
-# %% ../nbs/22_reset_after.ipynb #2f30499a
+# %% ../nbs/22_reset_after.ipynb #8eaa8990
 @_reset_after_check('unchanged: 2.1.3, dJ/dz_c, 2.1.5')
 def check_unchanged_after(cell:RandomCell) -> GradReport:
     "Sections 2.1.3, 2.1.4 (∂J/∂z_c) and 2.1.5, proven on the reset-after version of `cell`"
@@ -387,7 +387,7 @@ def check_unchanged_after(cell:RandomCell) -> GradReport:
                'W_uc': dJ_dW_uc(dz_u, k.c_prev), 'W_ux': dJ_dW_ux(dz_u, k.x), 'b_u': dJ_db_u(dz_u)}
     return GradReport(sum((check_grads(lambda d, n=n: loss({n: d[n]}), {n: a}, {n: claimed[n]}).rows for n, a in wrt.items()), []))
 
-# %% ../nbs/22_reset_after.ipynb #f768e335
+# %% ../nbs/22_reset_after.ipynb #2eec0a74
 @_reset_after_check('dJ/dz_cc, dJ/dW_cc, dJ/db_cc, W_cx, b_c')
 def check_candidate_after(cell:RandomCell) -> GradReport:
     "Prove `dJ_dz_cc`, `dJ_dW_cc_after`, `dJ_db_cc` (and 2.1.4's W_cx, b_c) on the reset-after version of `cell`"
@@ -402,7 +402,7 @@ def check_candidate_after(cell:RandomCell) -> GradReport:
                        'W_cx': dJ_dW_cx(dz_c, k.x), 'b_c': dJ_db_c(dz_c)})
     return GradReport(r_z.rows + r_p.rows)
 
-# %% ../nbs/22_reset_after.ipynb #58f23130
+# %% ../nbs/22_reset_after.ipynb #315b9a1a
 @_reset_after_check('dJ/dΓ_r, dJ/dz_r, dJ/dW_r*, dJ/db_r')
 def check_gamma_r_after(cell:RandomCell) -> GradReport:
     "Prove `dJ_dgamma_r_after` and, fed with it, 2.1.7's functions, on the reset-after version of `cell`"
@@ -417,7 +417,7 @@ def check_gamma_r_after(cell:RandomCell) -> GradReport:
                         {'W_rc': dJ_dW_rc(dz_r, k.c_prev), 'W_rx': dJ_dW_rx(dz_r, k.x), 'b_r': dJ_db_r(dz_r)}).rows
     return GradReport(rows)
 
-# %% ../nbs/22_reset_after.ipynb #bf4e76a0
+# %% ../nbs/22_reset_after.ipynb #49e0e2a8
 def _step_after(cell):
     "Every gradient of one reset-after step, by the functions of this page and the unchanged sections"
     k, z_cc, dc = _forward_after(cell)
@@ -435,13 +435,13 @@ def check_c_prev_after(cell:RandomCell) -> GradReport:
                        {'c_prev': dJ_dc_prev_after(dc, k.gamma_u, dz_u, dz_r, dz_cc, cell.params),
                         'x': dJ_dx(dz_u, dz_r, dz_c, cell.params)})
 
-# %% ../nbs/22_reset_after.ipynb #3847c904
+# %% ../nbs/22_reset_after.ipynb #6cb51305
 @_reset_after_check('one step: gru_cell_backward_after')
 def check_cell_backward_after(cell:RandomCell) -> GradReport:
     "Prove every output of `gru_cell_backward_after` on the reset-after version of `cell`"
     return step_check(reset_after_cell(cell))
 
-# %% ../nbs/25_cells.ipynb #70e0b6e7
+# %% ../nbs/25_cells.ipynb #9f5f61ca
 @CELLS['rnn'].checks.check('RNN.1', 'one step: dJ/dW_cc, dJ/dW_cx, dJ/db_c, dJ/dc⟨t−1⟩, dJ/dx⟨t⟩')
 def check_rnn_step(scene:RandomCell) -> GradReport:
     "Prove `rnn_cell_backward` numerically on a random step"
