@@ -31,15 +31,29 @@ def from_keras(kernel,  # (n_x, 3H) input kernel, column blocks z | r | h
                reset_after:bool=True,  # the layer's `reset_after` (Keras's default is True)
               ) -> GRUParams:
     "`GRUParams` computing exactly what `keras.layers.GRU` (sigmoid/tanh activations) computes with these weights"
-    if not isinstance(recurrent_kernel, np.ndarray) or recurrent_kernel.ndim != 2 or recurrent_kernel.shape[1] != 3 * recurrent_kernel.shape[0]:
-        raise ValueError(f'recurrent_kernel: expected a numpy array of shape (H, 3H), got {getattr(recurrent_kernel, "shape", type(recurrent_kernel).__name__)}')
-    H = recurrent_kernel.shape[0]
-    recurrent_kernel = _check_stack(recurrent_kernel, 'recurrent_kernel', (H, 3 * H), '(H, 3H)')
-    if not isinstance(kernel, np.ndarray) or kernel.ndim != 2: raise ValueError(f'kernel: expected a numpy array of shape (n_x, 3H) with H = {H}, got {getattr(kernel, "shape", type(kernel).__name__)}')
-    kernel = _check_stack(kernel, 'kernel', (kernel.shape[0], 3 * H), f'(n_x, 3H) with H = {H}')
+    if not isinstance(reset_after, (bool, np.bool_)): raise TypeError(f'reset_after: expected True or False, got {reset_after!r}')
+    rk = recurrent_kernel
+    if not isinstance(rk, np.ndarray): raise TypeError(f'recurrent_kernel: expected a numpy array of shape (H, 3H), got {type(rk).__name__}')
+    if rk.ndim == 2 and rk.shape[1] > 0 and rk.shape[0] == 3 * rk.shape[1]:
+        raise ValueError(f'recurrent_kernel: expected shape (H, 3H), got {rk.shape}, which is (3H, H) with H = {rk.shape[1]}: '
+                         'it looks transposed (pass recurrent_kernel.T)')
+    if rk.ndim != 2 or rk.shape[0] == 0 or rk.shape[1] != 3 * rk.shape[0]:
+        raise ValueError(f'recurrent_kernel: expected a numpy array of shape (H, 3H), got {rk.shape}')
+    H = rk.shape[0]
+    recurrent_kernel = _check_stack(rk, 'recurrent_kernel', (H, 3 * H), '(H, 3H)')
+    if not isinstance(kernel, np.ndarray): raise TypeError(f'kernel: expected a numpy array of shape (n_x, 3H) with H = {H}, got {type(kernel).__name__}')
+    if kernel.ndim == 2 and kernel.shape[1] != 3 * H and kernel.shape[0] == 3 * H:
+        raise ValueError(f'kernel: expected shape (n_x, 3H) with H = {H}, got {kernel.shape}, which is (3H, n_x): it looks transposed (pass kernel.T)')
+    if kernel.ndim != 2 or kernel.shape[0] == 0 or kernel.shape[1] != 3 * H:
+        raise ValueError(f'kernel: expected shape (n_x, 3H) with H = {H}, i.e. (n_x, {3 * H}), got {kernel.shape}')
+    kernel = _check_stack(kernel, 'kernel', kernel.shape, f'(n_x, 3H) with H = {H}')
     if bias is None: raise ValueError('bias: expected the layer\'s bias; a GRU built with use_bias=False is not supported yet')
     want = (2, 3 * H) if reset_after else (3 * H,)
     bias = _check_stack(bias, 'bias', want, ('(2, 3H)' if reset_after else '(3H,)') + f' for reset_after={reset_after}')
+    for name, a in (('kernel', kernel), ('bias', bias)):
+        if a.dtype != recurrent_kernel.dtype:
+            raise TypeError(f'{name}: dtype {a.dtype} differs from recurrent_kernel\'s {recurrent_kernel.dtype}; give the three arrays '
+                            f'one dtype (e.g. .astype(np.{recurrent_kernel.dtype}))')
     b_in, b_rec = (bias[0], bias[1]) if reset_after else (bias, np.zeros_like(bias))
     (k_z, k_r, k_h), (rk_z, rk_r, rk_h) = _blocks(kernel, H, 1), _blocks(recurrent_kernel, H, 1)
     (bi_z, bi_r, bi_h), (bh_z, bh_r, bh_h) = _blocks(b_in, H, 0), _blocks(b_rec, H, 0)
@@ -80,11 +94,31 @@ def _numpy(v):
     if hasattr(v, 'detach'): v = v.detach().cpu().numpy()
     return np.asarray(v)
 
+def _dtype_name(v) -> str:
+    "The dtype of a tensor or array as a plain name: 'float32', 'bfloat16', 'int64', ..."
+    d = getattr(v, 'dtype', None)
+    return str(d if d is not None else np.asarray(v).dtype).removeprefix('torch.')
+
+def _check_dtypes(arrays:dict, who:str, module:bool, want:str|None=None, want_from:str='') -> str:
+    "The one float dtype (float32/float64) of `arrays` (tensors or arrays); TypeError naming the key and its dtype otherwise"
+    for k, v in arrays.items():
+        d = _dtype_name(v)
+        if d in ('float16', 'bfloat16'):
+            fix = (f'call {who}.double() or {who}.float() first' if module else 'convert with .double() or .float() first'
+                   if hasattr(v, 'detach') else 'convert with .astype(np.float64) or .astype(np.float32) first')
+            raise TypeError(f'{who}: {k} has dtype {d}, which is not supported (gru_bptt computes in float32 or float64): {fix}')
+        if want is None and d in ('float32', 'float64'): want, want_from = d, k
+        elif d != want:
+            raise TypeError(f'{who}: {k} has dtype {d}; expected ' + (f'{want}, the dtype of {want_from}' if want else 'float32 or float64'))
+    return want
+
 def _torch_state(gru):
-    "The state dict of an nn.GRU (or the dict itself), checked: one layer, one direction, with biases"
-    if hasattr(gru, 'state_dict'):
-        kind = type(gru).__name__
-        if kind != 'GRU': raise TypeError(f'gru: expected a torch.nn.GRU or its state_dict, got {kind}')
+    "The state dict of an nn.GRU (or a subclass), or the dict itself, checked: one layer, one direction, with biases, float32/float64"
+    module = hasattr(gru, 'state_dict')
+    if module:
+        try: from torch.nn import GRU
+        except ImportError: GRU = None
+        if GRU is None or not isinstance(gru, GRU): raise TypeError(f'gru: expected a torch.nn.GRU or its state_dict, got {type(gru).__name__}')
         if gru.num_layers != 1: raise ValueError(f'gru: only a one-layer nn.GRU is supported yet, got num_layers={gru.num_layers}')
         if gru.bidirectional: raise ValueError('gru: only a unidirectional nn.GRU is supported yet, got bidirectional=True')
         if not gru.bias: raise ValueError('gru: only an nn.GRU with biases is supported yet, got bias=False')
@@ -99,6 +133,7 @@ def _torch_state(gru):
         raise ValueError(f'gru: only an nn.GRU with biases is supported yet, got a state_dict without bias_ih_l0/bias_hh_l0 (keys {sorted(keys)})')
     missing = [k for k in _TORCH_KEYS if k not in keys]
     if missing: raise ValueError(f'gru: expected the state_dict keys {list(_TORCH_KEYS)}, missing {missing}')
+    _check_dtypes({k: state[k] for k in _TORCH_KEYS}, 'gru', module)
     return {k: _numpy(state[k]) for k in _TORCH_KEYS}
 
 # %% ../nbs/23_interop.ipynb #3bc19ed9
@@ -121,9 +156,11 @@ def from_torch(gru,  # a torch.nn.GRU (one layer, unidirectional, bias=True) or 
         hs = head.state_dict() if hasattr(head, 'state_dict') else head
         if not isinstance(hs, dict) or 'weight' not in hs or 'bias' not in hs:
             raise ValueError(f'head: expected a torch.nn.Linear(H, n_y) with a bias, or its state_dict, got {type(head).__name__}')
+        ws, bs = tuple(np.shape(hs['weight'])), tuple(np.shape(hs['bias']))
+        if len(ws) != 2 or ws[1] != H or bs != (ws[0],):
+            raise ValueError(f'head: expected weight (n_y, H) with H = {H} and bias (n_y,), got {ws} and {bs}')
+        _check_dtypes({k: hs[k] for k in ('weight', 'bias')}, 'head', hasattr(head, 'state_dict'), str(w_ih.dtype), "the GRU's weights")
         w, b = _numpy(hs['weight']), _numpy(hs['bias'])
-        if w.ndim != 2 or w.shape[1] != H or b.shape != (w.shape[0],):
-            raise ValueError(f'head: expected weight (n_y, H) with H = {H} and bias (n_y,), got {w.shape} and {b.shape}')
         heads = dict(W_yc=np.ascontiguousarray(w.T), b_y=col(b))
     p = GRUParams(W_uc=np.ascontiguousarray(-wh_z.T), W_ux=np.ascontiguousarray(-wi_z.T), b_u=col(-(bi_z + bh_z)),
                   W_rc=np.ascontiguousarray(wh_r.T), W_rx=np.ascontiguousarray(wi_r.T), b_r=col(bi_r + bh_r),

@@ -11,23 +11,59 @@ from .forward import GRUParams
 __all__ = ['OPTIMIZERS', 'Optimizer', 'SGD', 'Adagrad', 'Adam', 'global_norm', 'clip_by_global_norm', 'make_optimizer']
 
 # %% ../nbs/60_optim.ipynb #2c533ce6
+def _check_real(v, name:str, want:str, ok) -> float:
+    "`v` as a float if it is a real number (not a bool) with `ok(v)` true; otherwise TypeError/ValueError saying `want`"
+    if not isinstance(v, (int, float, np.integer, np.floating)) or isinstance(v, (bool, np.bool_)):
+        raise TypeError(f'{name}: expected {want}, got {v!r} ({type(v).__name__})')
+    if not ok(float(v)): raise ValueError(f'{name}: expected {want}, got {v}')
+    return float(v)
+
+def _positive(v): return bool(np.isfinite(v) and v > 0)
+
+def _few(names, k=4) -> str:
+    "At most k names, then how many more"
+    names = list(names)
+    return ', '.join(map(repr, names[:k])) + (f' and {len(names) - k} more' if len(names) > k else '')
+
+def _check_arrays(arrays, name:str, finite:bool=True, writable:bool=False) -> dict:
+    "The (name, array) pairs of a Params or dict as a dict, checked: str names, float32/float64 numpy arrays (finite, writable)"
+    if not hasattr(arrays, 'items') or isinstance(arrays, type):
+        raise TypeError(f'{name}: expected a GRUParams (or other Params) or a dict of float arrays, got {type(arrays).__name__}')
+    d = dict(arrays.items())
+    if not d: raise ValueError(f'{name}: expected at least one array, got none')
+    for n, a in d.items():
+        if not isinstance(n, str): raise TypeError(f'{name}: expected str names, got {n!r} ({type(n).__name__})')
+        if not isinstance(a, np.ndarray): raise TypeError(f'{name}.{n}: expected a float32 or float64 numpy array, got {type(a).__name__}')
+        if a.dtype not in (np.float32, np.float64): raise TypeError(f'{name}.{n}: expected a float32 or float64 array, got dtype {a.dtype}')
+        if finite and not np.isfinite(a).all():
+            raise ValueError(f'{name}.{n}: contains NaN or inf ({int((~np.isfinite(a)).sum())} of {a.size} entries)')
+        if writable and not a.flags.writeable:
+            raise ValueError(f'{name}.{n}: the array is read-only, and the optimiser updates it in place (pass a copy)')
+    return d
+
+# %% ../nbs/60_optim.ipynb #4eafd352
 class Optimizer:
     "Base class: holds the parameters, their per-array slots (e.g. momentum) and the step count"
     slots = ()  # names of the per-parameter state arrays, e.g. ('v',)
+    nonnegative = ()  # slots that can never be negative (sums of squares): a saved state with a negative entry is refused
 
     def __init__(self, params, lr:float):
-        if not hasattr(params, 'items'): raise TypeError(f'params: expected a GRUParams or a dict of arrays, got {type(params).__name__}')
-        if not (isinstance(lr, (int, float, np.floating)) and np.isfinite(lr) and lr > 0):
-            raise ValueError(f'lr: expected a positive finite number, got {lr!r}')
-        self.params, self.lr, self.t = params, float(lr), 0
-        self.state = {s: {n: np.zeros_like(a) for n, a in params.items()} for s in self.slots}
+        if type(self)._update is Optimizer._update:
+            raise TypeError(f'{type(self).__name__}: a base class without an update rule; use SGD, Adam, Adagrad or make_optimizer')
+        arrays = _check_arrays(params, 'params', writable=True)
+        self.params, self.lr, self.t = params, _check_real(lr, 'lr', 'a positive finite number', _positive), 0
+        self.state = {s: {n: np.zeros_like(a) for n, a in arrays.items()} for s in self.slots}
 
     def step(self, grads):
-        "Update every parameter in place from `grads` (same names and shapes as the parameters)"
-        g = dict(grads.items())
+        "Update every parameter in place from `grads` (same names and shapes as the parameters, finite)"
+        g = _check_arrays(grads, 'grads', finite=False)
+        names = [n for n, _ in self.params.items()]
+        missing, extra = [n for n in names if n not in g], [n for n in g if n not in names]
+        if missing: raise ValueError(f'grads: no gradient for {_few(missing)}')
+        if extra: raise ValueError(f'grads: {_few(extra)} matches no parameter (the parameters are {", ".join(names)})')
         for n, a in self.params.items():
-            if n not in g: raise ValueError(f'grads: no gradient for {n!r}')
-            if np.shape(g[n]) != a.shape: raise ValueError(f'grads.{n}: expected shape {a.shape}, got {np.shape(g[n])}')
+            if g[n].shape != a.shape: raise ValueError(f'grads.{n}: expected shape {a.shape} (that of params.{n}), got {g[n].shape}')
+        _check_arrays(g, 'grads')                                   # NaN/inf last: the cheap checks first
         self.t += 1
         for n, a in self.params.items(): self._update(n, a, g[n])
 
@@ -40,16 +76,28 @@ class Optimizer:
         return out
 
     def load_state_dict(self, d:dict):
-        "Restore the state from `state_dict()`'s output; checks every key and shape"
-        want = {'t'} | {f'{s}.{n}' for s in self.slots for n, _ in self.params.items()}
-        if set(d) != want:
-            raise ValueError(f'state: expected keys {sorted(want)}, got {sorted(d)} (saved by a different optimiser?)')
+        "Restore the state from `state_dict()`'s output; checks every key, shape and value before changing anything"
+        if not hasattr(d, 'keys') or not hasattr(d, '__getitem__'):
+            raise TypeError(f'state: expected the dict returned by state_dict(), got {type(d).__name__}')
+        want = ['t'] + [f'{s}.{n}' for s in self.slots for n, _ in self.params.items()]
+        missing, extra = [k for k in want if k not in d], sorted(str(k) for k in d if k not in want)
+        if missing or extra:
+            raise ValueError(f'state: {type(self).__name__} needs the state keys {_few(want)}; '
+                             + '; '.join(([f'missing {_few(missing)}'] if missing else []) + ([f'unexpected {_few(extra)}'] if extra else []))
+                             + ' (saved by a different optimiser?)')
+        t = np.asarray(d['t'])
+        if t.shape != () or t.dtype.kind not in 'iu' or t < 0:
+            raise ValueError(f'state[t]: expected a non-negative integer (the step count), got {d["t"]!r}')
         for s, arrays in self.state.items():
             for n, a in arrays.items():
-                v = np.asarray(d[f'{s}.{n}'])
-                if v.shape != a.shape: raise ValueError(f'state[{s}.{n}]: expected shape {a.shape}, got {v.shape}')
-                a[...] = v
-        self.t = int(d['t'])
+                k, v = f'{s}.{n}', np.asarray(d[f'{s}.{n}'])
+                if v.dtype.kind != 'f': raise TypeError(f'state[{k}]: expected a float array, got dtype {v.dtype}')
+                if v.shape != a.shape: raise ValueError(f'state[{k}]: expected shape {a.shape} (that of params.{n}), got {v.shape}')
+                if not np.isfinite(v).all(): raise ValueError(f'state[{k}]: contains NaN or inf ({int((~np.isfinite(v)).sum())} of {v.size} entries)')
+                if s in self.nonnegative and (v < 0).any(): raise ValueError(f'state[{k}]: expected entries >= 0 (a sum of squares), got a minimum of {v.min()}')
+        for s, arrays in self.state.items():                       # all checked: now copy in
+            for n, a in arrays.items(): a[...] = d[f'{s}.{n}']
+        self.t = int(t)
 
     def __repr__(self):
         hp = ', '.join(f'{k}={v}' for k, v in vars(self).items() if k not in ('params', 'state', 't', 'slots'))
@@ -62,8 +110,7 @@ class SGD(Optimizer):
                  lr:float=0.1,  # learning rate η
                  momentum:float=0.,  # μ in [0, 1); 0 for plain SGD
                 ):
-        if not 0 <= momentum < 1: raise ValueError(f'momentum: expected a number in [0, 1), got {momentum!r}')
-        self.momentum = float(momentum)
+        self.momentum = _check_real(momentum, 'momentum', 'a number in [0, 1)', lambda v: 0 <= v < 1)
         self.slots = ('v',) if momentum else ()
         super().__init__(params, lr)
 
@@ -77,12 +124,12 @@ class SGD(Optimizer):
 # %% ../nbs/60_optim.ipynb #078f902a
 class Adagrad(Optimizer):
     "Adagrad: per-entry steps scaled by the root of the summed squared gradients"
-    slots = ('G',)
+    slots = nonnegative = ('G',)
     def __init__(self, params,  # GRUParams or dict of arrays, updated in place
                  lr:float=0.1,  # learning rate η
                  eps:float=1e-10,  # ε added to √G (PyTorch's default)
                 ):
-        self.eps = float(eps)
+        self.eps = _check_real(eps, 'eps', 'a positive finite number', _positive)
         super().__init__(params, lr)
 
     def _update(self, n, p, g):
@@ -93,15 +140,16 @@ class Adagrad(Optimizer):
 # %% ../nbs/60_optim.ipynb #aa263924
 class Adam(Optimizer):
     "Adam with bias correction"
-    slots = ('m', 'v')
+    slots, nonnegative = ('m', 'v'), ('v',)
     def __init__(self, params,  # GRUParams or dict of arrays, updated in place
                  lr:float=1e-3,  # learning rate η
                  betas:tuple=(0.9, 0.999),  # (β₁, β₂), decay rates of the two running means
                  eps:float=1e-8,  # ε added to the root
                 ):
-        b1, b2 = betas
-        if not (0 <= b1 < 1 and 0 <= b2 < 1): raise ValueError(f'betas: expected two numbers in [0, 1), got {betas!r}')
-        self.betas, self.eps = (float(b1), float(b2)), float(eps)
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise TypeError(f'betas: expected a pair (β₁, β₂) of numbers in [0, 1), got {betas!r}')
+        self.betas = tuple(_check_real(b, f'betas[{i}]', 'a number in [0, 1)', lambda v: 0 <= v < 1) for i, b in enumerate(betas))
+        self.eps = _check_real(eps, 'eps', 'a positive finite number', _positive)
         super().__init__(params, lr)
 
     def _update(self, n, p, g):
@@ -112,15 +160,15 @@ class Adam(Optimizer):
 
 # %% ../nbs/60_optim.ipynb #0f04b843
 def global_norm(grads) -> float:
-    "√(Σ over arrays Σ over entries g²): the norm of all gradients as one vector"
-    return float(np.sqrt(sum(float(np.vdot(g, g).real) for _, g in grads.items())))
+    "√(Σ over arrays Σ over entries g²): the norm of all gradients as one vector (NaN or inf if an entry is)"
+    return float(np.sqrt(sum(float(np.vdot(g, g).real) for g in _check_arrays(grads, 'grads', finite=False).values())))
 
 def clip_by_global_norm(grads,  # GRUParams or dict of gradients (not modified)
-                        max_norm:float,  # threshold on the global norm
+                        max_norm:float,  # threshold on the global norm, > 0 (inf: never clip)
                        ) -> tuple:  # (clipped gradients of the same kind, norm before clipping)
     "Scale all gradients by min(1, max_norm/(‖g‖ + 1e-6)), as torch.nn.utils.clip_grad_norm_ does"
-    if not (isinstance(max_norm, (int, float, np.floating)) and max_norm > 0):
-        raise ValueError(f'max_norm: expected a positive number, got {max_norm!r}')
+    max_norm = _check_real(max_norm, 'max_norm', 'a positive number (inf: no clipping)', lambda v: v > 0)
+    _check_arrays(grads, 'grads')                                   # NaN or inf could not be rescaled
     norm = global_norm(grads)
     coef = min(1., max_norm / (norm + 1e-6))
     scale = lambda g: g * coef
@@ -136,5 +184,6 @@ def make_optimizer(name:str,  # one of 'sgd', 'momentum' (SGD with μ = 0.9), 'a
                    lr:float,  # learning rate
                   ) -> Optimizer:
     "An optimiser by name, with the default hyper-parameters besides the learning rate"
+    if not isinstance(name, str): raise TypeError(f'optimiser: expected one of {", ".join(OPTIMIZERS)}, got {type(name).__name__}')
     if name not in OPTIMIZERS: raise ValueError(f'optimiser: expected one of {", ".join(OPTIMIZERS)}, got {name!r}')
     return OPTIMIZERS[name](params, lr)

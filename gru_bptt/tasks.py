@@ -4,12 +4,14 @@
 
 # %% ../nbs/61_tasks.ipynb #7f91fba4
 from __future__ import annotations
+import os
 from pathlib import Path
 from typing import NamedTuple
 import numpy as np
 from .forward import Params, output_logits, softmax, softmax_cross_entropy
 from .cells import cell_of
 from .bptt import sequence_forward
+from .optim import _check_real
 
 # %% auto #0
 __all__ = ['REBER_SYMBOLS', 'REBER_GRAPH', 'TASKS', 'Batch', 'one_hot_inputs', 'Task', 'embedded_reber', 'EmbeddedReber',
@@ -25,10 +27,22 @@ class Batch(NamedTuple):
     hard: np.ndarray | None = None  # (m, T) bool: the steps that need memory (Reber: the repeated symbol), or None
 
 # %% ../nbs/61_tasks.ipynb #b8067ce6
-def one_hot_inputs(S,  # (m, T) integer symbols
+def _check_size(name, v, lo=1):
+    "v as an int if it is an integer (not a bool) >= lo; TypeError or ValueError naming `name` otherwise"
+    if not isinstance(v, (int, np.integer)) or isinstance(v, (bool, np.bool_)):
+        raise TypeError(f'{name}: expected an integer >= {lo}, got {v!r} ({type(v).__name__})')
+    if v < lo: raise ValueError(f'{name}: expected an integer >= {lo}, got {v}')
+    return int(v)
+
+def one_hot_inputs(S,  # (m, T) integer symbols, each in [0, n)
                    n:int,  # number of symbols
                   ) -> np.ndarray:  # (n, m, T) float64
     "Symbols as one-hot input vectors, the layout `loss_and_grads` reads"
+    n, S = _check_size('n', n), np.asarray(S)
+    if S.dtype.kind not in 'iu': raise TypeError(f'S: expected an integer array of symbols, got dtype {S.dtype}')
+    if S.ndim != 2: raise ValueError(f'S: expected shape (m, T), got {S.shape}')
+    if S.size and (S.min() < 0 or S.max() >= n):
+        raise ValueError(f'S: expected symbols in [0, n) = [0, {n}), got values from {S.min()} to {S.max()}')
     return (np.arange(n)[:, None, None] == S[None]).astype(np.float64)
 
 # %% ../nbs/61_tasks.ipynb #9ddc8eb7
@@ -38,33 +52,40 @@ class Task:
     carry_state = False  # True: consecutive batches continue the same sequences (carry c across steps)
 
     def __init__(self, seed:int=0):
-        if not isinstance(seed, (int, np.integer)) or seed < 0: raise ValueError(f'seed: expected a non-negative integer, got {seed!r}')
+        if not isinstance(seed, (int, np.integer)) or isinstance(seed, (bool, np.bool_)):
+            raise TypeError(f'seed: expected a non-negative integer, got {seed!r} ({type(seed).__name__})')
+        if seed < 0: raise ValueError(f'seed: expected a non-negative integer, got {seed}')
         self.seed = int(seed)
 
     def rng(self, step:int, stream:int=0) -> np.random.Generator:
         "The generator of batch `step`: a function of (seed, stream, step) only"
-        return np.random.default_rng([self.seed, stream, int(step)])
+        return np.random.default_rng([self.seed, _check_size('stream', stream, 0), _check_size('step', step, 0)])
 
     def batch(self, step:int, m:int, stream:int=0) -> Batch: raise NotImplementedError
 
     def accuracy(self, Y_hat, b:Batch) -> float:
         "Fraction of the counted steps where the most probable class is acceptable (with `allowed`: where the acceptable classes hold most of the probability)"
+        if not isinstance(b, Batch): raise TypeError(f'b: expected a Batch, got {type(b).__name__}')
+        n_y = b.allowed.shape[0] if b.allowed is not None else self.n_y
+        want = (n_y or 'n_y', *b.Y.shape)
+        if not isinstance(Y_hat, np.ndarray): raise TypeError(f'Y_hat: expected a numpy array of shape (n_y, m, T), got {type(Y_hat).__name__}')
+        if Y_hat.ndim != 3 or Y_hat.shape[1:] != b.Y.shape or (n_y and Y_hat.shape[0] != n_y):
+            raise ValueError(f'Y_hat: expected shape (n_y, m, T) = ({", ".join(map(str, want))}), got {Y_hat.shape}')
+        if not b.mask.any(): raise ValueError('b.mask: no step is counted (all False), so there is no accuracy to measure')
         ok = (Y_hat * b.allowed).sum(0) > 0.5 if b.allowed is not None else Y_hat.argmax(0) == b.Y
         return float(ok[b.mask].mean())
 
     def evaluate(self, params:Params, m:int=64, step:int=0) -> dict:
-        "Loss per step and accuracy on a held-out batch (stream 1); with hard steps, their accuracy too"
+        "Loss per step and accuracy on a held-out batch (stream 1); if the batch has hard steps, their accuracy too"
+        if not isinstance(params, Params): raise TypeError(f'params: expected a GRUParams or another Params, got {type(params).__name__}')
+        if (params.n_x, params.n_y) != (self.n_x, self.n_y):
+            raise ValueError(f'params: expected n_x = {self.n_x} and n_y = {self.n_y} (the {self.name} task), got n_x = {params.n_x}, n_y = {params.n_y}')
         b = self.batch(step, m, stream=1)
         _, Y_hat, cache = sequence_forward(b.X.astype(params.dtype), None, params)   # any cell
         J = softmax_cross_entropy(cache.Z_y, b.Y)[0]                                     # summed over steps
         out = {'loss': float(J) / b.Y.shape[1], 'accuracy': self.accuracy(Y_hat, b)}
-        if b.hard is not None: out['accuracy_hard'] = self.accuracy(Y_hat, b._replace(mask=b.hard))
+        if b.hard is not None and b.hard.any(): out['accuracy_hard'] = self.accuracy(Y_hat, b._replace(mask=b.hard))
         return out
-
-def _check_size(name, v, lo=1):
-    if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < lo:
-        raise ValueError(f'{name}: expected an integer >= {lo}, got {v!r}')
-    return int(v)
 
 # %% ../nbs/61_tasks.ipynb #4e507020
 REBER_SYMBOLS = 'BTPSXVE'
@@ -74,6 +95,7 @@ _SET_ROWS = {a: [c in a for c in REBER_SYMBOLS] for a in ('B', 'TP', 'T', 'P', '
 # %% ../nbs/61_tasks.ipynb #346a57a8
 def embedded_reber(rng:np.random.Generator) -> tuple:  # (symbols, allowed sets, is-the-remembered-symbol flags)
     "One embedded Reber string as lists: symbol indices into REBER_SYMBOLS, the allowed set of each, and the hard positions"
+    if not isinstance(rng, np.random.Generator): raise TypeError(f'rng: expected a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}')
     coins = iter(rng.integers(0, 2, 64).tolist())                 # one draw for most strings; more if a loop runs long
     outer = 'TP'[next(coins)]
     syms, sets = ['B', outer], ['B', 'TP']
@@ -180,6 +202,7 @@ class CharText(Task):
     def from_file(cls, path,  # a UTF-8 text file
                   T:int=50, seed:int=0) -> CharText:
         "The task on the text of a file"
+        if not isinstance(path, (str, os.PathLike)): raise TypeError(f'text file: expected a path (str or Path), got {type(path).__name__}')
         path = Path(path)
         if not path.is_file(): raise FileNotFoundError(f'text file: {path} does not exist or is not a file')
         try: text = path.read_text(encoding='utf-8')
@@ -191,17 +214,22 @@ class CharText(Task):
 
     def encode(self, s:str) -> np.ndarray:
         "Characters to indices into the vocabulary"
+        if not isinstance(s, str): raise TypeError(f's: expected a str, got {type(s).__name__}')
         unknown = sorted(set(s) - set(self.index))
         if unknown: raise ValueError(f's: characters not in the vocabulary: {unknown[:10]!r}')
         return np.array([self.index[ch] for ch in s], dtype=np.int64)
 
     def decode(self, ix) -> str:
         "Indices to characters"
+        ix = np.asarray(ix)
+        if ix.size and ix.dtype.kind not in 'iu': raise TypeError(f'ix: expected integer indices, got dtype {ix.dtype}')
+        if ix.size and (ix.min() < 0 or ix.max() >= len(self.vocab)):
+            raise ValueError(f'ix: expected indices in [0, {len(self.vocab)}) (the vocabulary), got values from {ix.min()} to {ix.max()}')
         return ''.join(self.vocab[int(i)] for i in ix)
 
     def batch(self, step:int, m:int, stream:int=0) -> Batch:
-        m, n, T = _check_size('m', m), len(self.data), self.T
-        if stream == 0: starts = (np.arange(m) * n) // m + step * T
+        m, n, T, step = _check_size('m', m), len(self.data), self.T, _check_size('step', step, 0)
+        if _check_size('stream', stream, 0) == 0: starts = (np.arange(m) * n) // m + step * T
         else: starts = self.rng(step, stream).integers(0, n, m)    # evaluation: random windows
         idx = (starts[:, None] + np.arange(T + 1)) % n
         S = self.data[idx]
@@ -216,8 +244,11 @@ def sample_text(params:Params,  # a trained cell (any) whose classes are the tas
            seed:int=0,  # seed of the draws
           ) -> str:
     "Generate n characters after `prime`"
-    if not (isinstance(temperature, (int, float)) and temperature > 0): raise ValueError(f'temperature: expected a positive number, got {temperature!r}')
-    n, rng = _check_size('n', n, 0), np.random.default_rng(seed)
+    if not isinstance(params, Params): raise TypeError(f'params: expected a GRUParams or another Params, got {type(params).__name__}')
+    if not isinstance(task, CharText): raise TypeError(f'task: expected a CharText (its vocabulary names the symbols), got {type(task).__name__}')
+    if not isinstance(prime, str): raise TypeError(f'prime: expected a str, got {type(prime).__name__}')
+    temperature = _check_real(temperature, 'temperature', 'a positive finite number', lambda v: bool(np.isfinite(v) and v > 0))
+    n, rng = _check_size('n', n, 0), np.random.default_rng(_check_size('seed', seed, 0))
     if params.n_x != task.n_x or params.n_y != task.n_y:
         raise ValueError(f'params: expected n_x = n_y = {task.n_x} (the vocabulary), got n_x = {params.n_x}, n_y = {params.n_y}')
     ix = list(task.encode(prime)) if prime else [int(rng.integers(task.n_x))]
@@ -241,7 +272,9 @@ def make_task(name:str,  # one of 'reber', 'copy', 'adding', 'text'
               text:str|Path|None=None,  # the text file, for 'text'
              ) -> Task:
     "A built-in task by name"
+    if not isinstance(name, str): raise TypeError(f'task: expected one of {", ".join(TASKS)}, got {type(name).__name__}')
     if name not in TASKS: raise ValueError(f'task: expected one of {", ".join(TASKS)}, got {name!r}')
+    if text is not None and name != 'text': raise ValueError(f'text: only the text task reads a file, got text={str(text)!r} for {name!r}')
     if name == 'text':
         if text is None: raise ValueError('text: the text task needs a text file (--text PATH)')
         return CharText.from_file(text, T, seed)
