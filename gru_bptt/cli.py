@@ -17,11 +17,11 @@ from .script import check_fits
 from .interop import random_torch_gru, torch_check
 from .mgu import MGU
 
-PLUGGED_IN = (MGU,)  # cells registered outside the core modules: importing them registers them (and their proofs)
+_PLUGGED_IN = (MGU,)  # cells registered outside the core modules: importing them registers them (and their proofs)
 
 # %% auto #0
-__all__ = ['PLUGGED_IN', 'bptt_check_rows', 'check_rows', 'reset_after_rows', 'row_passes', 'format_rows', 'errata_rows',
-           'format_errata', 'torch_rows', 'mgu_check_rows', 'cell_check_rows', 'check_cost', 'gru_bptt_check', 'main']
+__all__ = ['bptt_check_rows', 'check_rows', 'reset_after_rows', 'row_passes', 'format_rows', 'errata_rows', 'format_errata',
+           'torch_rows', 'mgu_check_rows', 'cell_check_rows', 'check_cost', 'gru_bptt_check', 'main']
 
 # %% ../nbs/40_cli.ipynb #04534a65
 def bptt_check_rows(params,  # the parameters to check (float64), of any registered cell

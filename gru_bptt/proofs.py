@@ -114,12 +114,20 @@ _erratum_title = register_erratum(
     note='Typesetting slip in the title: v̂ for ŷ (the body of the section uses ŷ).')
 _erratum_caption = register_erratum(
     '2.1 (Figure 2)', 'caption',
-    as_written=r'\text{``\ldots gradient-flow diagram for a \textbf{LSTM}-block at time-step } t\text{''}',
-    corrected=r'\text{``\ldots gradient-flow diagram for a \textbf{GRU}-block at time-step } t\text{''}',
+    as_written=r'\text{“\ldots gradient-flow diagram for a \textbf{LSTM}-block at time-step } t\text{”}',
+    corrected=r'\text{“\ldots gradient-flow diagram for a \textbf{GRU}-block at time-step } t\text{”}',
     note='The caption names the wrong kind of cell: the figure and the whole document are about a GRU block.')
 
+# %% ../nbs/11_d_y_hat.ipynb #f948f070
+_erratum_n_y = register_erratum(
+    '2.1.1', 'n_y never defined',
+    as_written=r'\frac{\partial J}{\partial \hat{y}_{n_y}^{\langle t \rangle}}, \quad n_y \text{ not defined}',
+    corrected=r'n_y = n_a \text{ (eq.8: } \hat{\mathbf{y}} = \operatorname{softmax}(\mathbf{c}) \text{)}',
+    note='The number of classes n_y is used and never defined. With eq.8, ŷ = softmax(c), the classes are the units of '
+         'the state, so n_y = n_a; with an output head (not in the document) n_y is free.')
+
 # %% ../nbs/12_d_c.ipynb #2633e927
-def scene_dJ_dc(cell:RandomCell,  # the test scene of [checking one step](cellcheck.html)
+def scene_dJ_dc(cell:RandomCell,  # the test scene (see the page on checking one step)
                 y_hat,  # (n_a, m) its softmax output
                ):
     "∂J/∂c⟨t⟩ of the test scene: Comp-1 is its upstream gradient g, Comp-2 comes through 2.1.1 and the softmax Jacobian"
@@ -131,6 +139,15 @@ def check_dJ_dc(cell:RandomCell) -> GradReport:
     "Prove `dJ_dc` (Comp-1 + Comp-2 through the softmax Jacobian) on a random step"
     c, _, y_hat = cell_forward(cell)
     return check_grads(lambda d: cell_loss(cell, c=d['c']), {'c': c}, {'c': scene_dJ_dc(cell, y_hat)})
+
+# %% ../nbs/12_d_c.ipynb #58dd99b1
+_erratum_one_symbol = register_erratum(
+    '2.1.2, 2.1.8', 'one symbol for a component and the total',
+    as_written=r'\frac{\partial J}{\partial \mathbf{c}^{\langle t \rangle}} = \frac{\partial J}{\partial \hat{\mathbf{y}}^{\langle t \rangle}} \frac{\partial \hat{\mathbf{y}}^{\langle t \rangle}}{\partial \mathbf{c}^{\langle t \rangle}}',
+    corrected=r'\left.\frac{\partial J}{\partial \mathbf{c}^{\langle t \rangle}}\right|_{\text{Comp-2}} = \frac{\partial J}{\partial \hat{\mathbf{y}}^{\langle t \rangle}} \frac{\partial \hat{\mathbf{y}}^{\langle t \rangle}}{\partial \mathbf{c}^{\langle t \rangle}}',
+    note='The same symbol names a component and the total: 2.1.2 writes ∂J/∂c⟨t⟩ for what is only Comp-2 (the path '
+         'through ŷ⟨t⟩), and 2.1.8 writes each of its four components as ∂J/∂c⟨t−1⟩. The sums at the end of each section '
+         'are right; read each line as its component.')
 
 # %% ../nbs/13_d_c_tilde.ipynb #63ebc5e7
 @section_check('2.1.3', 'dJ/dc̃⟨t⟩, dJ/dΓ_u⟨t⟩')
@@ -162,6 +179,15 @@ _erratum_trace = register_erratum(
     note='The left side of the trace method is the differential dJ, not tr(J) (which is J itself, a scalar). '
          'Notational only: the lines that follow use dJ. The same line starts 2.1.5 (z_u) and 2.1.7 (z_r).',
     check_as_written=None, check_corrected=None)
+
+# %% ../nbs/14_d_candidate.ipynb #e8b0dcd2
+_erratum_share = register_erratum(
+    '2.1.4, 2.1.5, 2.1.7', 'weight gradients: one step\'s share',
+    as_written=r'\frac{\partial J}{\partial \mathbf{W}_{cc}} = \left(\frac{\partial J}{\partial \mathbf{z}_{c}^{\langle t \rangle}}\right)^{\mathsf{T}} \left(\Gamma_{r}^{\langle t \rangle} \circ \mathbf{c}^{\langle t-1 \rangle}\right)^{\mathsf{T}}',
+    corrected=r'\frac{\partial J}{\partial \mathbf{W}_{cc}} = \sum_{t=1}^{T} \left(\frac{\partial J}{\partial \mathbf{z}_{c}^{\langle t \rangle}}\right)^{\mathsf{T}} \left(\Gamma_{r}^{\langle t \rangle} \circ \mathbf{c}^{\langle t-1 \rangle}\right)^{\mathsf{T}}',
+    note='Each weight result is the share of step t, written as if it were the whole gradient; a weight is used at every '
+         'step, so its gradient is the sum of the shares over t (for every weight and bias of 2.1.4, 2.1.5 and 2.1.7). '
+         'In one step (T = 1) the two agree, which is why the section checks pass either way; the BPTT checks prove the sum.')
 
 # %% ../nbs/15_d_update.ipynb #9c4a38a7
 @section_check('2.1.5', 'dJ/dz_u, dJ/dW_uc, dJ/dW_ux, dJ/db_u')
@@ -214,6 +240,16 @@ _erratum = register_erratum(
          '∂z_c/∂(Γ_r∘c⟨t−1⟩): the tanh derivative diag(1 − c̃²) of eq.6 is dropped. The error flows on into '
          '∂J/∂z_r and the relevance-gate weight gradients of 2.1.7, and into Comp-2 of ∂J/∂c⟨t−1⟩ and Comp-1 of ∂J/∂x⟨t⟩ in 2.1.8.',
     check_as_written=_check_as_written, check_corrected=check_dJ_dgamma_r)
+
+# %% ../nbs/16_d_gamma_r.ipynb #d4878936
+_erratum_references = register_erratum(
+    '2.1.2, 2.1.6', 'references to documents not included',
+    as_written=r'\text{see the Appendix-A in backprop-lstm.pdf}',
+    corrected=r'\frac{\partial (\mathbf{a} \circ \mathbf{b})}{\partial \mathbf{a}} = \operatorname{diag}(\mathbf{b})',
+    note='2.1.6 sends the reader to Appendix A of another document (backprop-lstm.pdf) for the derivative of a Hadamard '
+         'product, and 2.1.2 to a notebook on the softmax (..\\notes\\softmax-function.ipynb); neither is included. The '
+         'facts they stand for are short: ∂(a∘b)/∂a = diag(b), and the softmax Jacobian diag(ŷ) − ŷŷᵀ (2.1.2\'s page '
+         'derives and checks it).')
 
 # %% ../nbs/17_d_relevance.ipynb #97361a08
 def _dJ_dz_r_of(cell, dgamma_r=None):

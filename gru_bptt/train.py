@@ -15,15 +15,15 @@ from .forward import Params, VARIANTS
 from .cells import CELLS
 from .mgu import MGU
 
-PLUGGED_IN = (MGU,)  # cells registered outside the core modules, for --cell: importing them registers them
+_PLUGGED_IN = (MGU,)  # cells registered outside the core modules, for --cell: importing them registers them
 from .bptt import bptt_bytes, truncated_loss_and_grads
 from .optim import OPTIMIZERS, Optimizer, clip_by_global_norm, make_optimizer
 from .tasks import CharText, Task, TASKS, make_task, sample_text
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 
 # %% auto #0
-__all__ = ['PLUGGED_IN', 'CONFIG_KEYS', 'DEFAULTS_0_1', 'DEFAULT_LR', 'RESUME_NEEDS', 'RESUME_OPTIONS', 'StepResult',
-           'train_step', 'FitResult', 'fit', 'plot_losses', 'TrainResult', 'train', 'gru_bptt_train']
+__all__ = ['CONFIG_KEYS', 'DEFAULTS_0_1', 'DEFAULT_LR', 'RESUME_NEEDS', 'RESUME_OPTIONS', 'StepResult', 'train_step', 'FitResult',
+           'fit', 'plot_losses', 'TrainResult', 'train', 'gru_bptt_train']
 
 # %% ../nbs/63_train.ipynb #afee929b
 def _count(name:str, v, lo:int=1, none:str=''):

@@ -13,6 +13,9 @@ Route: nbdev processes the notebooks into `_proc/` (its Quarto check is skipped)
 * KaTeX comes from the npm package (pinned below) and is served from `docs/site_libs/katex/`; every page
   typesets its maths locally with auto-render (`$$...$$`, `\\[...\\]`, `\\(...\\)` and `$...$`);
 * nothing on a page loads from the network: remote CSS imports, scripts, stylesheets and images are removed;
+* search works from `file://`: the index is also written as a script, `search_index.js`, which smalldocs.js (patched
+  in `site_libs/`) loads with a `<script>` tag, since Chromium refuses `fetch()` of `search.json` there; over http
+  it loads the same way, and `search.json` stays as the fallback;
 * the output is byte-identical from one run to the next (timestamps are removed).
 
 Needs: the `dev` extras (nbdev, smalldocs) and `npm` on PATH the first time (KaTeX is then cached in
@@ -55,6 +58,26 @@ _KATEX_TAG = re.compile(
     r"""<link[^>]*href="(?:https?:)?//[^"]*katex[^"]*\.css"[^>]*>|<script[^>]*src="(?:https?:)?//[^"]*katex[^"]*\.js"[^>]*>\s*</script>""",
     re.IGNORECASE,
 )
+SEARCH_JS = "search_index.js"  # the search index as a script, next to search.json
+SEARCH_GLOBAL = "smalldocsSearchIndex"
+# smalldocs 0.5.4's loadIndex(): these two lines fetch search.json, and are replaced by SEARCH_LOADER
+SMALLDOCS_FETCH = """\
+      const r = await fetch(offset + "search.json");
+      index = await r.json();
+"""
+SEARCH_LOADER = f"""\
+      // search index: written by tools/build_docs.py. A <script> loads from file://, where fetch() is refused;
+      // search.json is the fallback. One load, however many calls wait for it.
+      window.{SEARCH_GLOBAL}Loading = window.{SEARCH_GLOBAL}Loading || new Promise((resolve, reject) => {{
+        if (Array.isArray(window.{SEARCH_GLOBAL})) {{ resolve(window.{SEARCH_GLOBAL}); return; }}
+        const s = document.createElement("script");
+        s.src = offset + "{SEARCH_JS}";
+        s.onload = () => (Array.isArray(window.{SEARCH_GLOBAL}) ? resolve(window.{SEARCH_GLOBAL}) : reject(new Error("empty")));
+        s.onerror = () => reject(new Error("{SEARCH_JS} did not load"));
+        document.head.appendChild(s);
+      }}).catch(() => fetch(offset + "search.json").then((r) => r.json()));
+      index = await window.{SEARCH_GLOBAL}Loading;
+"""
 _OFFSET = re.compile(r"""<meta name="smalldocs:offset" content="([^"]*)">""")
 
 MATH_SCRIPT = """\
@@ -300,6 +323,22 @@ def strip_network_html(html: str, page: str) -> str:
     return _STYLE_ATTR.sub(lambda m: m.group(1) + strip_network_css(m.group(2)) + m.group(3), html)
 
 
+def write_search_script(site: Path, entries) -> None:
+    "Write the search index as `search_index.js` and make smalldocs.js load it: search then works from file://."
+    data = json.dumps(entries, ensure_ascii=False)  # JSON is a JavaScript expression (U+2028 included, since ES2019)
+    (site / SEARCH_JS).write_text(
+        f"// The search index of this site (as search.json), for smalldocs.js. Written by tools/build_docs.py.\n"
+        f"window.{SEARCH_GLOBAL} = {data};\n",
+        encoding="utf-8",
+    )
+    js = site / "site_libs" / "smalldocs.js"
+    text = js.read_text(encoding="utf-8")
+    if text.count(SMALLDOCS_FETCH) != 1:
+        raise SystemExit(f"build_docs: {js.name} does not load search.json as smalldocs 0.5.4 does: "
+                         "update SMALLDOCS_FETCH in tools/build_docs.py for this smalldocs")
+    js.write_text(text.replace(SMALLDOCS_FETCH, SEARCH_LOADER), encoding="utf-8")
+
+
 def fix_site(site: Path, proc: Path, quiet: bool) -> int:
     "Rename the pages, rewrite links, localise KaTeX and strip network loads; return the number of pages."
     from nbdev.config import get_config
@@ -340,6 +379,7 @@ def fix_site(site: Path, proc: Path, quiet: bool) -> int:
                 if isinstance(e.get(key), str):
                     e[key] = rewrite_url(e[key], "index.html", renames, base, pages)
         search.write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
+        write_search_script(site, entries)
     sitemap = site / "sitemap.xml"
     if sitemap.exists():
         xml = re.sub(r"\s*<lastmod>[^<]*</lastmod>", "", sitemap.read_text(encoding="utf-8"))

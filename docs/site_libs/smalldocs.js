@@ -134,8 +134,17 @@
   const loadIndex = async () => {
     if (index) return;
     try {
-      const r = await fetch(offset + "search.json");
-      index = await r.json();
+      // search index: written by tools/build_docs.py. A <script> loads from file://, where fetch() is refused;
+      // search.json is the fallback. One load, however many calls wait for it.
+      window.smalldocsSearchIndexLoading = window.smalldocsSearchIndexLoading || new Promise((resolve, reject) => {
+        if (Array.isArray(window.smalldocsSearchIndex)) { resolve(window.smalldocsSearchIndex); return; }
+        const s = document.createElement("script");
+        s.src = offset + "search_index.js";
+        s.onload = () => (Array.isArray(window.smalldocsSearchIndex) ? resolve(window.smalldocsSearchIndex) : reject(new Error("empty")));
+        s.onerror = () => reject(new Error("search_index.js did not load"));
+        document.head.appendChild(s);
+      }).catch(() => fetch(offset + "search.json").then((r) => r.json()));
+      index = await window.smalldocsSearchIndexLoading;
     } catch (e) { index = []; }
     if (window.Fuse) {
       fuse = new window.Fuse(index, {

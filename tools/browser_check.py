@@ -1,0 +1,367 @@
+"""Open every page of the built docs/ from file:// in Chromium (driven by Playwright) at a desktop and a phone width.
+
+    python tools/browser_check.py                   # every page at 1280x900 and 390x844
+    python tools/browser_check.py --strict-widths   # width violations fail too
+    python tools/browser_check.py forward.html      # only these pages (the search test still runs)
+
+Uses Debian's Chromium (`/usr/bin/chromium`, `--chromium PATH` or $CHROMIUM): Playwright's own browser is never
+downloaded. For each page and width it:
+
+* fails on a KaTeX error (`.katex-error`, or a command typeset in KaTeX's error colour);
+* fails on any request that is not file:// or data: (it is aborted and named), and on a local file that does not load;
+* fails on a broken internal link: an `href`/`src` to a file missing from docs/ or outside it, or an `#anchor`
+  that is not an id of the target page as the browser rendered it;
+* measures widths against the content column (`main.content`):
+  at the desktop width, a maths display (`.katex-display`), table, figure, img or code block (`pre`) whose content
+  is wider than the column (even when it scrolls); at the phone width, anything that spills past the column
+  without an ancestor, up to the column, that scrolls (`overflow-x: auto|scroll`) or clips it;
+* writes a full-page screenshot to docs_shots/<width>/<page>.png (git-ignored; never under docs/).
+
+It also types "tanh" into the search box of index.html, from file:// and over a local http server, and fails
+unless the results list the page d_candidate.html. Width violations are printed and counted but fail only with
+`--strict-widths`. Exit 0 when nothing failed, 1 otherwise, 2 when the browser cannot start.
+"""
+
+import argparse
+import asyncio
+import functools
+import http.server
+import os
+import posixpath
+import shutil
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+VIEWPORTS = {"1280": {"width": 1280, "height": 900}, "390": {"width": 390, "height": 844}}
+CHROME_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",  # a request slipping past the route resolves nowhere
+]
+ERROR_COLOR = "#cc0001"  # KaTeX's errorColor, as docs/site_libs/katex/render-math.js sets it
+SEARCH_QUERY, SEARCH_PAGE = "tanh", "d_candidate.html"
+TOL = 1  # px: sub-pixel rounding is not an overflow
+
+# Runs in the page: KaTeX errors, links, ids and the width violations for one mode ("wide" or "narrow").
+MEASURE_JS = r"""
+([mode, errorColor, tol]) => {
+  const main = document.querySelector("main.content") || document.querySelector("main") || document.body;
+  const col = main.getBoundingClientRect();
+  const short = (s, n) => { s = (s || "").replace(/\s+/g, " ").trim(); return s.length > n ? s.slice(0, n - 1) + "…" : s; };
+  const kindOf = (el) => {
+    const math = el.closest(".katex-display") || el.closest(".katex");
+    if (math) return math.classList.contains("katex-display") ? "math display" : "inline math";
+    const t = el.tagName.toLowerCase();
+    if (["table", "figure", "img", "pre", "svg"].includes(t)) return t;
+    if (el.closest("pre")) return "pre";
+    if (el.closest("table")) return "table";
+    return t + (el.classList.length ? "." + Array.from(el.classList).slice(0, 2).join(".") : "");
+  };
+  const labelOf = (el) => {
+    const math = el.closest(".katex-display, .katex");
+    if (math) { const a = math.querySelector("annotation"); return short(a ? a.textContent : math.textContent, 60); }
+    const t = el.tagName.toLowerCase();
+    if (t === "img") return short((el.getAttribute("src") || "").split("/").pop(), 60);
+    const heading = (() => { for (let e = el; e && e !== main; e = e.previousElementSibling || e.parentElement) {
+      if (/^H[1-6]$/.test(e.tagName)) return e.id ? "#" + e.id : short(e.textContent, 30); } return ""; })();
+    return short(el.textContent, 50) + (heading ? "  (under " + heading + ")" : "");
+  };
+  const out = [];
+  const reported = [];
+  const add = (el, need, what) => {
+    reported.push(el);
+    out.push({ kind: what || kindOf(el), width: Math.round(need), col: Math.round(col.width), label: labelOf(el) });
+  };
+  if (mode === "wide") {
+    for (const el of main.querySelectorAll(".katex-display, table, figure, img, pre")) {
+      if (reported.some((r) => r.contains(el))) continue;
+      const r = el.getBoundingClientRect();
+      if (!r.width && !r.height) continue;  // not shown (a closed tab, a collapsed block)
+      const need = Math.max(r.width, el.scrollWidth);
+      if (need > col.width + tol) add(el, need);
+    }
+  } else {
+    // the outermost element that reaches past the column, unless an ancestor up to the column scrolls or clips it
+    const visit = (el) => {
+      const cs = getComputedStyle(el);
+      if (cs.display === "none" || cs.position === "fixed") return false;
+      const r = el.getBoundingClientRect();
+      if (r.width > 0 && (r.right > col.right + tol || r.left < col.left - tol)) {
+        add(el, r.width);
+        return true;
+      }
+      if (cs.overflowX !== "visible") return false;  // auto/scroll: it scrolls inside its box; hidden/clip: cut
+      let hit = false;
+      for (const ch of el.children) hit = visit(ch) || hit;
+      // text (a long word or line) running out of a box that itself fits
+      if (!hit && !cs.display.startsWith("inline") && el.clientWidth > 0 && r.left + el.scrollWidth > col.right + tol) {
+        add(el, el.scrollWidth, "text in " + el.tagName.toLowerCase());
+        hit = true;
+      }
+      return hit;
+    };
+    for (const ch of main.children) visit(ch);
+  }
+  const katexErrors = document.querySelectorAll(".katex-error").length +
+    Array.from(document.querySelectorAll("[mathcolor]")).filter((e) => e.getAttribute("mathcolor").toLowerCase() === errorColor).length;
+  const links = [];
+  for (const el of document.querySelectorAll("[href], [src]")) {
+    const tag = el.tagName.toLowerCase();
+    if (tag === "base") continue;
+    for (const attr of ["href", "src"]) {
+      const raw = el.getAttribute(attr);
+      if (raw === null || raw.trim() === "" || raw.trim().startsWith("#")) continue;
+      let abs;
+      try { abs = new URL(raw, document.baseURI).href; } catch (e) { abs = raw; }
+      links.push([tag, raw, abs]);
+    }
+  }
+  return {
+    violations: out,
+    katex: document.querySelectorAll(".katex").length,
+    katexErrors,
+    ids: Array.from(document.querySelectorAll("[id]"), (e) => e.id).concat(Array.from(document.querySelectorAll("a[name]"), (e) => e.name)),
+    links,
+    pageWidth: document.documentElement.scrollWidth,
+  };
+}
+"""
+
+
+def chromium_path(given: str | None) -> str:
+    for cand in (given, os.environ.get("CHROMIUM"), "/usr/bin/chromium", "chromium", "chromium-browser"):
+        if cand and shutil.which(cand):
+            return shutil.which(cand)
+    raise SystemExit("browser_check: no chromium found: apt-get install -y chromium (or pass --chromium PATH)")
+
+
+class Result:
+    def __init__(self, page: str, width: str) -> None:
+        self.page, self.width = page, width
+        self.failures: list[str] = []
+        self.warnings: list[str] = []
+        self.violations: list[dict] = []
+        self.ids: set[str] = set()
+        self.links: list[list[str]] = []
+        self.katex = 0
+
+
+async def check_page(context, docs: Path, page: str, width: str, shots: Path | None, sem: asyncio.Semaphore) -> Result:
+    res = Result(page, width)
+    async with sem:
+        tab = await context.new_page()
+        tab.on("requestfailed", lambda r: res.failures.append(f"request failed: {r.url} ({r.failure})")
+               if r.url.startswith("file:") else None)  # aborted remote requests are reported by the route
+        tab.on("pageerror", lambda e: res.failures.append(f"JavaScript error: {str(e).splitlines()[0][:200]}"))
+        try:
+            await tab.goto((docs / page).as_uri(), wait_until="load", timeout=60_000)
+            await tab.evaluate("() => document.fonts.ready.then(() => new Promise(requestAnimationFrame))")
+            m = await tab.evaluate(MEASURE_JS, ["wide" if int(width) >= 992 else "narrow", ERROR_COLOR, TOL])
+            res.violations, res.katex, res.ids, res.links = m["violations"], m["katex"], set(m["ids"]), m["links"]
+            if m["katexErrors"]:
+                res.failures.append(f"{m['katexErrors']} KaTeX error(s)")
+            if m["pageWidth"] > VIEWPORTS[width]["width"] + TOL:
+                res.warnings.append(f"the page scrolls sideways: {m['pageWidth']} px wide in a {width} px window")
+            if shots:
+                out = shots / width / (page[:-5] + ".png")
+                out.parent.mkdir(parents=True, exist_ok=True)
+                await tab.screenshot(path=str(out), full_page=True, timeout=60_000)
+        except Exception as e:  # a page that does not load or measure fails, and the run goes on
+            res.failures.append(f"{type(e).__name__}: {str(e).splitlines()[0][:200]}")
+        finally:
+            await tab.close()
+    return res
+
+
+def check_links(docs: Path, results: list[Result]) -> dict[str, list[str]]:
+    "Broken internal links of each page, judged on the DOM the browser rendered (ids included)."
+    ids = {r.page: r.ids for r in results if r.width == "1280"}
+    root = docs.as_uri().rstrip("/") + "/"
+    broken: dict[str, list[str]] = {}
+    for r in results:
+        if r.width != "1280":
+            continue
+        seen = set()
+        for tag, raw, abs_url in r.links:
+            parts = urlsplit(abs_url)
+            if parts.scheme != "file" or (tag, raw) in seen:
+                continue
+            seen.add((tag, raw))
+            url_path = parts._replace(fragment="", query="").geturl()
+            if not (url_path + "/").startswith(root) and url_path != root.rstrip("/"):
+                broken.setdefault(r.page, []).append(f"<{tag}> {raw} leaves docs/")
+                continue
+            target = unquote(url_path[len(root):]) if url_path.startswith(root) else ""
+            f = docs / target
+            if f.is_dir():
+                target, f = posixpath.join(target, "index.html").lstrip("/"), f / "index.html"
+            if not f.is_file():
+                broken.setdefault(r.page, []).append(f"<{tag}> {raw}: {target} is missing")
+                continue
+            anchor = unquote(parts.fragment)
+            if anchor and target.endswith(".html") and tag == "a":
+                target_ids = ids.get(target)
+                if target_ids is not None and anchor not in target_ids:
+                    broken.setdefault(r.page, []).append(f"<{tag}> {raw}: no id {anchor!r} in {target}")
+    return broken
+
+
+async def search_test(browser, url: str, allowed: tuple[str, ...]) -> tuple[bool, str]:
+    "Type the query into the visible search box of the page at `url`; pass when the results link to SEARCH_PAGE."
+    context = await browser.new_context(viewport=VIEWPORTS["1280"])
+    blocked: list[str] = []
+
+    async def route(r):
+        if r.request.url.startswith(allowed):
+            await r.continue_()
+        else:
+            blocked.append(r.request.url)
+            await r.abort()
+
+    await context.route("**/*", route)
+    try:
+        tab = await context.new_page()
+        await tab.goto(url, wait_until="load", timeout=30_000)
+        box = tab.locator(".smalldocs-search input:visible").first
+        await box.click()
+        await box.press_sequentially(SEARCH_QUERY, delay=20)
+        results = tab.locator(".smalldocs-search-results.show").first
+        await results.wait_for(state="visible", timeout=10_000)
+        hrefs = await results.locator("a.search-result").evaluate_all("(as) => as.map((a) => a.getAttribute('href'))")
+        text = (await results.inner_text()).strip()
+    except Exception as e:
+        return False, f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"
+    finally:
+        await context.close()
+    pages = [urlsplit(h).path.rsplit("/", 1)[-1] for h in hrefs]
+    hit = [h for h, p in zip(hrefs, pages) if p == SEARCH_PAGE]
+    extra = f"; blocked: {blocked[:3]}" if blocked else ""
+    if hit:
+        return True, f"{len(hrefs)} result(s), {len(hit)} on {SEARCH_PAGE} (first: {hit[0]}, rank {pages.index(SEARCH_PAGE) + 1}){extra}"
+    return False, (f"{len(hrefs)} result(s), none on {SEARCH_PAGE}: {sorted(set(pages))[:8]}" if hrefs
+                   else f"no results ({text[:60]!r}){extra}")
+
+
+def serve(docs: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
+    handler = functools.partial(_QuietHandler, directory=str(docs))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+async def run(args: argparse.Namespace) -> int:
+    from playwright.async_api import async_playwright
+
+    docs = Path(args.docs).resolve()
+    if not docs.is_dir():
+        print(f"browser_check: {docs} does not exist: run python tools/build_docs.py first", file=sys.stderr)
+        return 1
+    pages = args.pages or sorted(p.relative_to(docs).as_posix() for p in docs.rglob("*.html"))
+    shots = None if args.no_shots else Path(args.shots).resolve()
+    if shots and (shots == docs or docs in shots.parents):
+        raise SystemExit("browser_check: screenshots may not go under docs/")
+    if shots and shots.exists():
+        shutil.rmtree(shots)
+    t0 = time.monotonic()
+    async with async_playwright() as p:
+        try:
+            browser = await p.chromium.launch(executable_path=chromium_path(args.chromium), args=CHROME_ARGS)
+        except Exception as e:
+            print(f"browser_check: Chromium did not start: {e}", file=sys.stderr)
+            return 2
+        network: dict[str, list[str]] = {}
+        contexts = {}
+        for width, vp in VIEWPORTS.items():
+            ctx = await browser.new_context(viewport=vp)
+
+            async def route(r):
+                url = r.request.url
+                if url.startswith(("file:", "data:", "blob:", "about:")):
+                    await r.continue_()
+                    return
+                frame = r.request.frame
+                page = frame.url[len(docs.as_uri()) + 1:] if frame and frame.url.startswith(docs.as_uri()) else "?"
+                network.setdefault(page, []).append(url)
+                await r.abort()
+
+            await ctx.route("**/*", route)
+            contexts[width] = ctx
+        sem = asyncio.Semaphore(max(1, args.jobs))
+        jobs = [check_page(contexts[w], docs, pg, w, shots, sem) for pg in pages for w in VIEWPORTS]
+        searches = [search_test(browser, (docs / "index.html").as_uri(), ("file:", "data:"))]
+        server = None
+        if not args.no_http:
+            server, base = serve(docs)
+            searches.append(search_test(browser, base + "index.html", (base, "data:")))
+        *results, = await asyncio.gather(*jobs)
+        search_results = await asyncio.gather(*searches)
+        if server:
+            server.shutdown()
+        await browser.close()
+    elapsed = time.monotonic() - t0
+
+    by = {(r.page, r.width): r for r in results}
+    broken = check_links(docs, results)
+    fails = {pg: [f"[{w}] {f}" for w in VIEWPORTS for f in by[pg, w].failures]
+             + [f"network: {u}" for u in dict.fromkeys(network.get(pg, []))] + broken.get(pg, []) for pg in pages}
+    totals = {w: sum(len(by[pg, w].violations) for pg in pages) for w in VIEWPORTS}
+    width = max(map(len, pages + ["page"]))
+    print(f"{'page':<{width}}  KaTeX  >col@1280  >col@390  result")
+    for pg in pages:
+        counts = {w: len(by[pg, w].violations) for w in VIEWPORTS}
+        status = "FAIL" if fails[pg] else ("widths" if any(counts.values()) else "ok")
+        print(f"{pg:<{width}}  {by[pg, '1280'].katex:>5}  {counts['1280']:>9}  {counts['390']:>8}  {status}")
+    print(f"{'total':<{width}}  {sum(by[pg, '1280'].katex for pg in pages):>5}  {totals['1280']:>9}  {totals['390']:>8}")
+    print()
+    failed_pages = sum(bool(f) for f in fails.values())
+    for pg in pages:
+        for msg in fails[pg]:
+            print(f"FAIL {pg}: {msg}")
+    stray = [u for k, v in network.items() if k not in pages for u in v]
+    for u in stray:
+        print(f"FAIL network (page unknown): {u}")
+    if not args.summary_only:
+        for pg in pages:
+            for w in VIEWPORTS:
+                for v in by[pg, w].violations:
+                    print(f"width {pg} @{w}: {v['kind']} {v['width']} px > column {v['col']} px: {v['label']}")
+                for msg in by[pg, w].warnings:
+                    print(f"note  {pg} @{w}: {msg}")
+    search_fail = 0
+    for (ok, msg), where in zip(search_results, ["file://", "http"]):
+        print(f"{'PASS' if ok else 'FAIL'} search {SEARCH_QUERY!r} from {where}: {msg}")
+        search_fail += not ok
+    print(f"\nwidth violations: {totals['1280']} at 1280 px, {totals['390']} at 390 px "
+          f"({'failing: --strict-widths' if args.strict_widths else 'reported, not failing'})")
+    where = f" -> {shots.relative_to(ROOT) if ROOT in shots.parents else shots}/" if shots else ""
+    print(f"browser_check: {len(pages)} page(s) x {len(VIEWPORTS)} widths, {failed_pages} failing page(s), "
+          f"{search_fail} failing search test(s), screenshots{where if shots else ' off'}, in {elapsed:.1f}s")
+    bad = failed_pages or stray or search_fail or (args.strict_widths and any(totals.values()))
+    return 1 if bad else 0
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("pages", nargs="*", help="pages to check, as paths in docs/ (default: all)")
+    p.add_argument("--docs", default=str(ROOT / "docs"), help="the built site (default: the repository's docs/)")
+    p.add_argument("--chromium", help="the Chromium binary (default: $CHROMIUM, else /usr/bin/chromium)")
+    p.add_argument("--jobs", type=int, default=4, help="pages open at once (default 4)")
+    p.add_argument("--shots", default=str(ROOT / "docs_shots"), help="screenshot folder (default docs_shots/, git-ignored)")
+    p.add_argument("--no-shots", action="store_true", help="take no screenshots")
+    p.add_argument("--no-http", action="store_true", help="skip the search test over a local http server")
+    p.add_argument("--strict-widths", action="store_true", help="width violations fail the check")
+    p.add_argument("--summary-only", action="store_true", help="print counts, not each width violation")
+    return asyncio.run(run(p.parse_args()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
