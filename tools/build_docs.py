@@ -9,7 +9,10 @@ Route: nbdev processes the notebooks into `_proc/` (its Quarto check is skipped)
 
 * pages are renamed to the `output-file` that nbdev gives them (`00_forward.html` -> `forward.html`),
   as Quarto would, and every internal link is rewritten to match;
-* nbdev's absolute links to the published docs (`<doc_host><doc_baseurl>/page.html#sym`) become relative;
+* nbdev's absolute links to the published docs (`<doc_host><doc_baseurl>/page.html#sym`) become relative, and so do
+  its root-relative ones (`/page.html#sym`, written when settings.ini names no host);
+* while settings.ini names no repository (`git_url` empty, until the project is published), show_doc's "source"
+  links are removed, and smalldocs writes no "report an issue" link and no sitemap (it has no site-url);
 * KaTeX comes from the npm package (pinned below) and is served from `docs/site_libs/katex/`; every page
   typesets its maths locally with auto-render (`$$...$$`, `\\[...\\]`, `\\(...\\)` and `$...$`);
 * nothing on a page loads from the network: remote CSS imports, scripts, stylesheets and images are removed;
@@ -292,6 +295,13 @@ def rewrite_url(url: str, page: str, renames: dict[str, str], base: str | None, 
             return url
     elif parts.scheme or not parts.path:
         return url  # mailto:, data:, javascript:, or an anchor on the same page
+    elif parts.path.startswith("/"):  # nbdev's links when settings.ini names no host: root-relative to the site
+        if base:
+            return url
+        target = parts.path.lstrip("/") or "index.html"
+        if target not in pages and target not in renames:
+            log(f"warning: {page}: {url} points at a page of the site but no local page {target} exists")
+            return url
     else:
         target = posixpath.normpath(posixpath.join(posixpath.dirname(page), parts.path))
         if target not in renames:
@@ -339,6 +349,10 @@ def write_search_script(site: Path, entries) -> None:
     js.write_text(text.replace(SMALLDOCS_FETCH, SEARCH_LOADER), encoding="utf-8")
 
 
+# show_doc's link to a symbol's line on the forge: `<a href="<git_url>/blob/<branch>/<file>#L<n>" ...>source</a>`
+_SOURCE_LINK = re.compile(r'<a href="[^"]*\bblob/[^"]*"[^>]*>source</a>')
+
+
 def fix_site(site: Path, proc: Path, quiet: bool) -> int:
     "Rename the pages, rewrite links, localise KaTeX and strip network loads; return the number of pages."
     from nbdev.config import get_config
@@ -346,6 +360,7 @@ def fix_site(site: Path, proc: Path, quiet: bool) -> int:
     cfg = get_config()
     host = urlsplit(str(cfg.get("doc_host", "")))
     base = (host.netloc + str(cfg.get("doc_baseurl", "")).rstrip("/")) if host.netloc else None
+    git_url = str(cfg.get("git_url", "") or "").strip()
     renames = page_renames(proc, site)
     for old in sorted(renames):  # in two steps, so that no rename overwrites a page still to be renamed
         (site / old).rename(site / (old + ".renaming"))
@@ -362,6 +377,8 @@ def fix_site(site: Path, proc: Path, quiet: bool) -> int:
         html = _KATEX_TAG.sub("", html)
         html = _ATTR.sub(lambda a: a.group(1) + rewrite_url(a.group(2), rel, renames, base, pages) + a.group(3), html)
         html = strip_network_html(html, rel)
+        if not git_url:  # unpublished: show_doc's "source" links would point at a repository that does not exist yet
+            html = _SOURCE_LINK.sub("", html)
         if "</head>" not in html:
             raise SystemExit(f"build_docs: {rel} has no </head>")
         html = html.replace("</head>", katex_head(prefix) + "</head>", 1)
@@ -459,7 +476,7 @@ def notebook_markdown(nb_path: Path) -> str:
     return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
 
 
-_MD_LINK = re.compile(r"""(\]\()(?![a-zA-Z][a-zA-Z0-9+.-]*:|#|/)([^)\s]+?\.(?:html|ipynb))(#[^)\s]*)?(\))""")
+_MD_LINK = re.compile(r"""(\]\()(?![a-zA-Z][a-zA-Z0-9+.-]*:|#|//)/?([^)\s]+?\.(?:html|ipynb))(#[^)\s]*)?(\))""")
 
 
 def absolute_links(md: str, site_url: str) -> str:
@@ -531,7 +548,9 @@ def build(args: argparse.Namespace) -> None:
     install_katex(site, katex_dist(args.quiet))
     n_pages = fix_site(site, proc, args.quiet)
     for line in link_warnings:  # smalldocs judged links before the pages got nbdev's names
-        target = line.rsplit(" broken link ", 1)[1].strip().split("#")[0]
+        target = line.rsplit(" broken link ", 1)[1].strip().split("#")[0].lstrip("/")
+        if target.startswith("blob/"):  # a "source" link, removed by fix_site while settings.ini names no repository
+            continue
         if not (target and (site / target).is_file()):
             print(f"smalldocs: {line}", file=sys.stderr)
     if n_pages == 0:
