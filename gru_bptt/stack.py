@@ -23,6 +23,7 @@ __all__ = ['STACK_IMPLS', 'sequence_lengths', 'reverse_within_lengths', 'GRUStac
 def sequence_lengths(mask,  # (m, T) bool prefix mask: each row's real steps first, then only padding
                      m:int, T:int,  # batch size and number of steps, for the message
                      name:str='mask',  # the argument's name, for the message
+                     who:str='a bidirectional layer',  # what needs the prefix, for the message
                     ) -> np.ndarray:  # (m,) int lengths L_i
     "The lengths of prefix-masked sequences; ValueError naming the sequence and step if a row has a hole"
     mask = check_mask(mask, m, T)
@@ -31,7 +32,7 @@ def sequence_lengths(mask,  # (m, T) bool prefix mask: each row's real steps fir
     if holes.any():
         i = int(np.nonzero(holes.any(axis=1))[0][0])
         t = int(np.nonzero(mask[i])[0][-1])
-        raise ValueError(f'{name}: a bidirectional layer needs a prefix mask (each sequence\'s real steps first, then only '
+        raise ValueError(f'{name}: {who} needs a prefix mask (each sequence\'s real steps first, then only '
                          f'padding, as packed sequences have); sequence {i} has a real step at t = {t} after padding: '
                          f'{"".join("1" if v else "0" for v in mask[i])}')
     return lengths
