@@ -4,12 +4,13 @@
 
 # %% ../nbs/62_checkpoint.ipynb #26d0bdbd
 from __future__ import annotations
-import math, os, re, stat, tempfile, zipfile, zlib
+import json, math, os, re, stat, tempfile, zipfile, zlib
 from pathlib import Path
 from typing import NamedTuple
 import numpy as np
 from numpy.lib import format as npy
 from .forward import PARAMS_KINDS, Params, check_params
+from .stack import GRUStack
 
 # %% auto #0
 __all__ = ['FORMAT', 'VERSION', 'READS', 'DTYPE_KINDS', 'STALE_AFTER', 'MAX_EXPANSION', 'Checkpoint', 'CheckpointError',
@@ -22,7 +23,7 @@ DTYPE_KINDS = 'biufU'  # the dtype kinds a checkpoint holds: booleans, integers,
 
 class Checkpoint(NamedTuple):
     "What `load_checkpoint` returns"
-    params: Params  # the parameters, of the class their checkpoint names
+    params: Params | GRUStack  # the parameters, of the class their checkpoint names (a GRUStack for kind 'stack')
     optim: dict  # the optimiser state (plain arrays), {} if none was saved
     meta: dict  # the training loop's extras: plain arrays (0-d for scalars)
 
@@ -30,6 +31,45 @@ class CheckpointError(ValueError):
     "A file that is not a valid checkpoint of this package"
 
 # %% ../nbs/62_checkpoint.ipynb #b3bfc210
+def _stack_layout(a, bad) -> list:
+    "The layers of a stack checkpoint's `stack_layout`: per layer a list of 1 or 2 (kind, settings) pairs"
+    if a.dtype.kind != 'U' or a.shape != (): bad('stack_layout: expected a JSON string')
+    try: layout = json.loads(str(a))
+    except ValueError as e: bad(f'stack_layout: not valid JSON ({e})')
+    if not isinstance(layout, list) or not layout or not all(isinstance(l, list) and len(l) in (1, 2) for l in layout):
+        bad('stack_layout: expected a non-empty list of layers, each a list of 1 or 2 directions')
+    out = []
+    for l, layer in enumerate(layout):
+        dirs = []
+        for d in layer:
+            if not isinstance(d, dict) or not isinstance(d.get('kind'), str): bad(f'stack_layout: layer {l}: expected {{"kind": ..., settings}}, got {d!r}')
+            if d['kind'] not in PARAMS_KINDS:
+                bad(f'stack_layout: layer {l} holds parameters of kind {d["kind"]!r}, which no imported module defines '
+                    f'(known: {sorted(PARAMS_KINDS)}); import the module of that cell first')
+            dirs.append((PARAMS_KINDS[d['kind']], {k: v for k, v in d.items() if k != 'kind'}))
+        out.append(dirs)
+    return out
+
+def _stack_from(p:dict, layout:list, bad) -> GRUStack:
+    "The GRUStack of a stack checkpoint's arrays (name -> array, names as in `GRUStack.items`), checked"
+    layers, used = [], set()
+    for l, dirs in enumerate(layout):
+        layer = []
+        for d, (cls, settings) in enumerate(dirs):
+            pre = GRUStack.layer_name(l, d) + '.'
+            arrays = {n: p[pre + n] for n in {**cls.SPEC, **cls.OPTIONAL} if pre + n in p}
+            missing = [pre + n for n in cls.SPEC if n not in arrays]
+            if missing: bad(f'missing parameters {missing}')
+            used |= {pre + n for n in arrays}
+            try: layer.append(cls(**arrays, **settings))
+            except TypeError as e: bad(f'stack_layout: layer {l}: settings {settings} do not fit {cls.__name__}: {e}')
+        layers.append(tuple(layer))
+    extra = sorted(set(p) - used - {'W_yc', 'b_y'})
+    if extra: bad(f'unknown parameters {extra}')
+    try: return GRUStack(layers, p.get('W_yc'), p.get('b_y')).check()
+    except (ValueError, TypeError) as e: bad(f'inconsistent parameters: {e}')
+
+# %% ../nbs/62_checkpoint.ipynb #4f7dd963
 def _validate(d:dict,  # flat keys ('format', 'params.W_cc', 'meta.step', ...) -> arrays
               bad,  # bad(message) raises; it is called for the first problem found
              ) -> Checkpoint:
@@ -42,10 +82,11 @@ def _validate(d:dict,  # flat keys ('format', 'params.W_cc', 'meta.step', ...) -
         bad('the version tag is missing or not an integer')
     if int(d['version']) not in READS: bad(f'format version {int(d["version"])}; this gru_bptt reads versions {READS}')
     kind = str(d.pop('params_kind', 'gru'))                                    # version 1 holds a GRU
-    if kind not in PARAMS_KINDS:
+    layout = _stack_layout(d.pop('stack_layout'), bad) if kind == 'stack' and 'stack_layout' in d else None
+    if kind == 'stack' and layout is None: bad("holds a stack (params_kind 'stack') without its stack_layout")
+    if kind != 'stack' and kind not in PARAMS_KINDS:
         bad(f'holds parameters of kind {kind!r}, which no imported module defines (known: {sorted(PARAMS_KINDS)}); '
             'import the module of that cell first')
-    cls = PARAMS_KINDS[kind]
     groups = {'params': {}, 'optim': {}, 'meta': {}}
     for k, a in d.items():
         if k in ('format', 'version'): continue
@@ -55,17 +96,19 @@ def _validate(d:dict,  # flat keys ('format', 'params.W_cc', 'meta.step', ...) -
         if a.dtype.kind == 'f' and not np.isfinite(a).all(): bad(f'{k} contains NaN or inf')
         groups[prefix][name] = a
     p = groups['params']
+    for n, a in p.items():
+        if a.dtype not in (np.float32, np.float64): bad(f'params.{n} has dtype {a.dtype}; float32 or float64 expected')
+    if layout is not None: return Checkpoint(_stack_from(p, layout, bad), groups['optim'], groups['meta'])
+    cls = PARAMS_KINDS[kind]
     missing = [n for n in cls.SPEC if n not in p]
     if missing: bad(f'missing parameters {missing}')
     extra = sorted(set(p) - set(cls.SPEC) - set(cls.OPTIONAL) - {'W_yc', 'b_y'})
     if extra: bad(f'unknown parameters {extra}')
-    for n, a in p.items():
-        if a.dtype not in (np.float32, np.float64): bad(f'params.{n} has dtype {a.dtype}; float32 or float64 expected')
     try: params = check_params(cls(**p))
     except (ValueError, TypeError) as e: bad(f'inconsistent parameters: {e}')
     return Checkpoint(params, groups['optim'], groups['meta'])
 
-# %% ../nbs/62_checkpoint.ipynb #4f7dd963
+# %% ../nbs/62_checkpoint.ipynb #75ee6f8e
 def _plain(name, v):
     "v as an array that needs no pickle: numbers, booleans or strings"
     a = np.asarray(v)
@@ -73,13 +116,24 @@ def _plain(name, v):
         raise TypeError(f'{name}: only numbers, booleans and strings can go in a checkpoint (no pickle), got dtype {a.dtype}')
     return a
 
-def _to_arrays(params, optim, meta):
-    check_params(params)
-    known = PARAMS_KINDS.get(params.kind)
-    if known is None or (list(known.SPEC), list(known.OPTIONAL)) != (list(params.SPEC), list(params.OPTIONAL)):
-        raise TypeError(f'params: {type(params).__name__} has no registered kind (or shares one with another class): '
+def _registered(p, where:str='params'):
+    "Refuse parameters whose class loading could not find again"
+    known = PARAMS_KINDS.get(p.kind)
+    if known is None or (list(known.SPEC), list(known.OPTIONAL)) != (list(p.SPEC), list(p.OPTIONAL)):
+        raise TypeError(f'{where}: {type(p).__name__} has no registered kind (or shares one with another class): '
                         f'give the class a unique `kind`, so that loading finds it')
-    out = {'format': np.array(FORMAT), 'version': np.array(VERSION), 'params_kind': np.array(params.kind)}
+
+def _to_arrays(params, optim, meta):
+    if isinstance(params, GRUStack):
+        params.check()
+        for l, layer in enumerate(params.layers):
+            for d, p in enumerate(layer): _registered(p, f'params.layers[{l}]' + (f'[{d}]' if len(layer) == 2 else ''))
+        layout = json.dumps([[{'kind': p.kind, **p._settings()} for p in layer] for layer in params.layers])
+        out = {'format': np.array(FORMAT), 'version': np.array(VERSION), 'params_kind': np.array('stack'), 'stack_layout': np.array(layout)}
+    else:
+        check_params(params)
+        _registered(params)
+        out = {'format': np.array(FORMAT), 'version': np.array(VERSION), 'params_kind': np.array(params.kind)}
     out.update({f'params.{n}': a for n, a in params.items()})
     for prefix, d in (('optim', optim or {}), ('meta', meta or {})):
         for k, v in d.items(): out[f'{prefix}.{k}'] = _plain(f'{prefix}[{k!r}]', v)
@@ -109,7 +163,7 @@ def _remove_stale_temps(path:Path, now:float, keep:str) -> list:
 
 # %% ../nbs/62_checkpoint.ipynb #0739d894
 def save_checkpoint(path,  # the .npz file to (over)write
-                    params:Params,  # the parameters (any cell's)
+                    params:Params|GRUStack,  # the parameters (any cell's, or a stack of layers)
                     optim:dict|None=None,  # `Optimizer.state_dict()`, or None
                     meta:dict|None=None,  # extras: name -> number, string or array (no objects, no NaN or inf)
                    ) -> Path:

@@ -6,12 +6,14 @@
 from __future__ import annotations
 import re
 from collections import OrderedDict
+from typing import NamedTuple
 import numpy as np
 from .forward import GRUParams, check_params
+from .stack import GRUStack
 
 # %% auto #0
 __all__ = ['from_keras', 'to_keras', 'keras_grads', 'keras_layout', 'from_torch', 'to_torch', 'to_torch_head', 'torch_grads',
-           'torch_layout', 'torch_check', 'random_torch_gru']
+           'from_torch_h0', 'to_torch_h0', 'torch_layout', 'torch_states_check', 'torch_check', 'random_torch_gru']
 
 # %% ../nbs/23_interop.ipynb #2b40c38c
 def _blocks(a, H, axis):
@@ -87,8 +89,6 @@ def keras_layout(x,  # (m, T, n) Keras's layout: batch, time, features
     return np.ascontiguousarray(np.asarray(x).transpose(2, 0, 1))
 
 # %% ../nbs/23_interop.ipynb #a8427d16
-_TORCH_KEYS = ('weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0')
-
 def _numpy(v):
     "A tensor or array as a NumPy array (detached, on the CPU)"
     if hasattr(v, 'detach'): v = v.detach().cpu().numpy()
@@ -112,92 +112,177 @@ def _check_dtypes(arrays:dict, who:str, module:bool, want:str|None=None, want_fr
             raise TypeError(f'{who}: {k} has dtype {d}; expected ' + (f'{want}, the dtype of {want_from}' if want else 'float32 or float64'))
     return want
 
-def _torch_state(gru):
-    "The state dict of an nn.GRU (or a subclass), or the dict itself, checked: one layer, one direction, with biases, float32/float64"
+_TORCH_GATES = ('weight_ih', 'weight_hh', 'bias_ih', 'bias_hh')  # per layer and direction, in named_parameters() order
+_TORCH_KEYS = tuple(k + '_l0' for k in _TORCH_GATES)  # a one-layer nn.GRU's keys
+
+def _torch_suffix(l:int, d:int, cell:bool=False) -> str:
+    "The key suffix of layer l, direction d (1 = reverse): '_l0', '_l1_reverse', ...; none for an nn.GRUCell"
+    return '' if cell else f'_l{l}' + ('_reverse' if d else '')
+
+class _TorchState(NamedTuple):
+    "What `_torch_state` reads off an nn.GRU, an nn.GRUCell or a state_dict"
+    arrays: dict  # key -> NumPy array, in named_parameters() order
+    num_layers: int
+    directions: int  # 1, or 2 for bidirectional
+    bias: bool
+    cell: bool  # an nn.GRUCell: keys without suffix
+
+def _torch_state(gru) -> _TorchState:
+    "The arrays of an nn.GRU or nn.GRUCell (or a subclass), or of a state_dict of either, checked: keys, float32/float64"
     module = hasattr(gru, 'state_dict')
     if module:
-        try: from torch.nn import GRU
-        except ImportError: GRU = None
-        if GRU is None or not isinstance(gru, GRU): raise TypeError(f'gru: expected a torch.nn.GRU or its state_dict, got {type(gru).__name__}')
-        if gru.num_layers != 1: raise ValueError(f'gru: only a one-layer nn.GRU is supported yet, got num_layers={gru.num_layers}')
-        if gru.bidirectional: raise ValueError('gru: only a unidirectional nn.GRU is supported yet, got bidirectional=True')
-        if not gru.bias: raise ValueError('gru: only an nn.GRU with biases is supported yet, got bias=False')
+        try: from torch.nn import GRU, GRUCell
+        except ImportError: GRU = GRUCell = None
+        if GRU is None or not isinstance(gru, (GRU, GRUCell)):
+            raise TypeError(f'gru: expected a torch.nn.GRU, a torch.nn.GRUCell or a state_dict of either, got {type(gru).__name__}')
+        if isinstance(gru, GRU) and gru.dropout > 0 and gru.num_layers > 1:
+            raise ValueError(f'gru: dropout={gru.dropout} zeroes random units between the layers in training mode, which no '
+                             'deterministic model reproduces; compare an nn.GRU built with dropout=0 (load this one\'s state_dict into it)')
         state = gru.state_dict()
     elif isinstance(gru, dict): state = gru
-    else: raise TypeError(f'gru: expected a torch.nn.GRU or its state_dict, got {type(gru).__name__}')
+    else: raise TypeError(f'gru: expected a torch.nn.GRU, a torch.nn.GRUCell or a state_dict of either, got {type(gru).__name__}')
     keys = set(state)
-    if any(k.endswith('_reverse') for k in keys): raise ValueError('gru: only a unidirectional nn.GRU is supported yet, got a state_dict with *_reverse weights (bidirectional)')
-    if any(re.search(r'_l[1-9]', k) for k in keys):
-        raise ValueError(f'gru: only a one-layer nn.GRU is supported yet, got a state_dict with the keys {sorted(keys)}')
-    if 'weight_ih_l0' in keys and not {'bias_ih_l0', 'bias_hh_l0'} <= keys:
-        raise ValueError(f'gru: only an nn.GRU with biases is supported yet, got a state_dict without bias_ih_l0/bias_hh_l0 (keys {sorted(keys)})')
-    missing = [k for k in _TORCH_KEYS if k not in keys]
-    if missing: raise ValueError(f'gru: expected the state_dict keys {list(_TORCH_KEYS)}, missing {missing}')
-    _check_dtypes({k: state[k] for k in _TORCH_KEYS}, 'gru', module)
-    return {k: _numpy(state[k]) for k in _TORCH_KEYS}
+    cell = 'weight_hh' in keys
+    found = [re.fullmatch(r'weight_hh_l(\d+)(_reverse)?', k) for k in keys]
+    layers = 1 if cell else 1 + max((int(f.group(1)) for f in found if f), default=0)
+    directions = 1 if cell else 2 if any(f and f.group(2) for f in found) else 1
+    bias = 'bias_ih' + _torch_suffix(0, 0, cell) in keys
+    want = [g + _torch_suffix(l, d, cell) for l in range(layers) for d in range(directions) for g in _TORCH_GATES[:4 if bias else 2]]
+    what = ('an nn.GRUCell' if cell else f'an nn.GRU(num_layers={layers}, bidirectional={directions == 2}')  + ('' if cell else f', bias={bias})')
+    missing = [k for k in want if k not in keys]
+    if missing: raise ValueError(f'gru: expected the state_dict keys of {what}: {want}; missing {missing}')
+    extra = sorted(keys - set(want))
+    if extra: raise ValueError(f'gru: the state_dict of {what} has keys it should not: {extra} (expected {want})')
+    _check_dtypes({k: state[k] for k in want}, 'gru', module)
+    return _TorchState({k: _numpy(state[k]) for k in want}, layers, directions, bias, cell)
 
 # %% ../nbs/23_interop.ipynb #3bc19ed9
-def from_torch(gru,  # a torch.nn.GRU (one layer, unidirectional, bias=True) or its state_dict
-               head=None,  # optional output head: a torch.nn.Linear(H, n_y) or its state_dict (weight, bias)
-              ) -> GRUParams:
-    "Reset-after `GRUParams` computing exactly what `gru` (and `head`) compute, in the dtype of their weights"
-    s = _torch_state(gru)
-    w_ih, w_hh, b_ih, b_hh = (s[k] for k in _TORCH_KEYS)
-    H = w_hh.shape[1]
-    if w_hh.shape != (3 * H, H): raise ValueError(f'gru: weight_hh_l0: expected shape (3H, H) = {(3 * H, H)}, got {w_hh.shape}')
-    if w_ih.ndim != 2 or w_ih.shape[0] != 3 * H: raise ValueError(f'gru: weight_ih_l0: expected shape (3H, n_x) with H = {H}, got {w_ih.shape}')
-    for k, b in (('bias_ih_l0', b_ih), ('bias_hh_l0', b_hh)):
-        if b.shape != (3 * H,): raise ValueError(f'gru: {k}: expected shape (3H,) = {(3 * H,)}, got {b.shape}')
+def _from_torch_direction(s:dict,  # key -> array
+                          sfx:str,  # the key suffix of this layer and direction
+                          H:int,  # hidden size
+                          n_x:int|None,  # the input size this direction must have (None: read it off weight_ih)
+                         ) -> GRUParams:
+    "Reset-after `GRUParams` of one layer and direction; zero biases where the module has none"
+    w_ih, w_hh = s['weight_ih' + sfx], s['weight_hh' + sfx]
+    if w_hh.shape != (3 * H, H): raise ValueError(f'gru: weight_hh{sfx}: expected shape (3H, H) = {(3 * H, H)}, got {w_hh.shape}')
+    if w_ih.ndim != 2 or w_ih.shape[0] != 3 * H or (n_x is not None and w_ih.shape[1] != n_x):
+        raise ValueError(f'gru: weight_ih{sfx}: expected shape (3H, n_x) with H = {H}' + (f', n_x = {n_x}' if n_x else '') + f', got {w_ih.shape}')
+    zero = np.zeros(3 * H, w_hh.dtype)
+    b_ih, b_hh = s.get('bias_ih' + sfx, zero), s.get('bias_hh' + sfx, zero)
+    for k, b in (('bias_ih', b_ih), ('bias_hh', b_hh)):
+        if b.shape != (3 * H,): raise ValueError(f'gru: {k}{sfx}: expected shape (3H,) = {(3 * H,)}, got {b.shape}')
     (wi_r, wi_z, wi_n), (wh_r, wh_z, wh_n) = _blocks(w_ih, H, 0), _blocks(w_hh, H, 0)
     (bi_r, bi_z, bi_n), (bh_r, bh_z, bh_n) = _blocks(b_ih, H, 0), _blocks(b_hh, H, 0)
-    col = lambda v: np.array(v)[:, None]
-    heads = {}
-    if head is not None:
-        hs = head.state_dict() if hasattr(head, 'state_dict') else head
-        if not isinstance(hs, dict) or 'weight' not in hs or 'bias' not in hs:
-            raise ValueError(f'head: expected a torch.nn.Linear(H, n_y) with a bias, or its state_dict, got {type(head).__name__}')
-        ws, bs = tuple(np.shape(hs['weight'])), tuple(np.shape(hs['bias']))
-        if len(ws) != 2 or ws[1] != H or bs != (ws[0],):
-            raise ValueError(f'head: expected weight (n_y, H) with H = {H} and bias (n_y,), got {ws} and {bs}')
-        _check_dtypes({k: hs[k] for k in ('weight', 'bias')}, 'head', hasattr(head, 'state_dict'), str(w_ih.dtype), "the GRU's weights")
-        w, b = _numpy(hs['weight']), _numpy(hs['bias'])
-        heads = dict(W_yc=np.ascontiguousarray(w.T), b_y=col(b))
-    p = GRUParams(W_uc=np.ascontiguousarray(-wh_z.T), W_ux=np.ascontiguousarray(-wi_z.T), b_u=col(-(bi_z + bh_z)),
-                  W_rc=np.ascontiguousarray(wh_r.T), W_rx=np.ascontiguousarray(wi_r.T), b_r=col(bi_r + bh_r),
-                  W_cc=np.ascontiguousarray(wh_n.T), W_cx=np.ascontiguousarray(wi_n.T), b_c=col(bi_n), b_cc=col(bh_n),
-                  variant='reset_after', **heads)
-    return check_params(p)
+    col, c = (lambda v: np.array(v)[:, None]), np.ascontiguousarray
+    return GRUParams(W_uc=c(-wh_z.T), W_ux=c(-wi_z.T), b_u=col(-(bi_z + bh_z)), W_rc=c(wh_r.T), W_rx=c(wi_r.T), b_r=col(bi_r + bh_r),
+                     W_cc=c(wh_n.T), W_cx=c(wi_n.T), b_c=col(bi_n), b_cc=col(bh_n), variant='reset_after')
+
+def _from_torch_head(head, n_out:int, H:int, dirs:int, dtype:str) -> dict:
+    "W_yc, b_y of an nn.Linear(n_out, n_y) head (or its state_dict)"
+    hs = head.state_dict() if hasattr(head, 'state_dict') else head
+    if not isinstance(hs, dict) or 'weight' not in hs or 'bias' not in hs:
+        raise ValueError(f'head: expected a torch.nn.Linear(H, n_y) with a bias, or its state_dict, got {type(head).__name__}')
+    ws, bs = tuple(np.shape(hs['weight'])), tuple(np.shape(hs['bias']))
+    if len(ws) != 2 or ws[1] != n_out or bs != (ws[0],):
+        raise ValueError(f'head: expected weight (n_y, {"2H" if dirs == 2 else "H"}) with H = {H} and bias (n_y,), got {ws} and {bs}')
+    _check_dtypes({k: hs[k] for k in ('weight', 'bias')}, 'head', hasattr(head, 'state_dict'), dtype, "the GRU's weights")
+    return dict(W_yc=np.ascontiguousarray(_numpy(hs['weight']).T), b_y=np.array(_numpy(hs['bias']))[:, None])
+
+def from_torch(gru,  # a torch.nn.GRU (any num_layers, bidirectional, bias, batch_first), a torch.nn.GRUCell, or a state_dict of either
+               head=None,  # optional output head: a torch.nn.Linear(n_out, n_y) or its state_dict (weight, bias)
+              ) -> GRUParams | GRUStack:
+    "Reset-after `GRUParams` (one layer, one direction; an nn.GRUCell) or a `GRUStack` computing exactly what `gru` (and `head`) compute"
+    s = _torch_state(gru)
+    H = s.arrays['weight_hh' + _torch_suffix(0, 0, s.cell)].shape[-1]
+    layers, n_in = [], None
+    for l in range(s.num_layers):
+        layers.append(tuple(_from_torch_direction(s.arrays, _torch_suffix(l, d, s.cell), H, n_in) for d in range(s.directions)))
+        n_in = H * s.directions
+    heads = {} if head is None else _from_torch_head(head, H * s.directions, H, s.directions, str(layers[0][0].dtype))
+    if len(layers) == 1 and s.directions == 1: return check_params(layers[0][0].replace(**heads))
+    return GRUStack(layers, **heads).check()
 
 # %% ../nbs/23_interop.ipynb #939c7e6b
-def _torch_arrays(p:GRUParams) -> dict:
-    "The four nn.GRU arrays of reset-after parameters (gate biases on the input side), as NumPy"
-    if p.variant != 'reset_after':
-        raise ValueError("params: nn.GRU computes the reset-after GRU; got variant='reset_before' (build it with variant='reset_after')")
-    z = np.zeros((2 * p.n_a,), p.dtype)
-    return OrderedDict(weight_ih_l0=np.concatenate([p.W_rx.T, -p.W_ux.T, p.W_cx.T]),
-                       weight_hh_l0=np.concatenate([p.W_rc.T, -p.W_uc.T, p.W_cc.T]),
-                       bias_ih_l0=np.concatenate([p.b_r, -p.b_u, p.b_c])[:, 0],
-                       bias_hh_l0=np.concatenate([z, p.b_cc[:, 0]]))
+def _torch_arrays(p:GRUParams,  # reset-after parameters of one layer and direction (or their gradients)
+                  sfx:str='_l0',  # key suffix: '_l0', '_l1_reverse', ... ('' for an nn.GRUCell)
+                  bias:bool=True,  # False: no bias keys (nn.GRU(bias=False)); the biases must then be zero
+                  grads:bool=False,  # gradients: a summed bias gets the same gradient on both sides
+                  where:str='params',  # the argument's name, for the message
+                 ) -> dict:
+    "The nn.GRU arrays of one layer and direction (gate biases on the input side), as NumPy"
+    if not isinstance(p, GRUParams) or p.variant != 'reset_after':
+        raise ValueError(f"{where}: nn.GRU computes the reset-after GRU; got " + (f"variant='{p.variant}' (build it with variant='reset_after')"
+                         if isinstance(p, GRUParams) else type(p).__name__))
+    out = OrderedDict([('weight_ih' + sfx, np.concatenate([p.W_rx.T, -p.W_ux.T, p.W_cx.T])),
+                       ('weight_hh' + sfx, np.concatenate([p.W_rc.T, -p.W_uc.T, p.W_cc.T]))])
+    if not bias:
+        nonzero = [n for n in ('b_u', 'b_r', 'b_c', 'b_cc') if np.any(getattr(p, n))]
+        if nonzero and not grads:
+            raise ValueError(f'{where}: nn.GRU(bias=False) has no biases, but {", ".join(nonzero)} are not zero; use bias=True or zero them')
+        return out
+    out['bias_ih' + sfx] = np.concatenate([p.b_r, -p.b_u, p.b_c])[:, 0]
+    out['bias_hh' + sfx] = np.concatenate([p.b_r, -p.b_u, p.b_cc] if grads else [np.zeros((2 * p.n_a, 1), p.dtype), p.b_cc])[:, 0]
+    return out
 
-def to_torch(params:GRUParams) -> OrderedDict:
-    "A state_dict (torch tensors) that `nn.GRU(n_x, n_a).load_state_dict` accepts; the head, if any, via `to_torch_head`"
+def _torch_layers(params, cell:bool, where:str='params') -> list:
+    "The layers of `params` (GRUParams or GRUStack) as nn.GRU sees them: [(forward,), ...] or [(forward, reverse), ...]"
+    if isinstance(params, GRUStack):
+        if cell: raise ValueError(f'{where}: an nn.GRUCell is one layer and one direction; got a GRUStack')
+        params.check()
+        dirs, H = {len(l) for l in params.layers}, {p.n_a for l in params.layers for p in l}
+        if len(dirs) > 1: raise ValueError(f'{where}: nn.GRU has the same directions in every layer; got layers with 1 and 2')
+        if len(H) > 1: raise ValueError(f'{where}: nn.GRU has one hidden_size for every layer; got state sizes {sorted(H)}')
+        return params.layers
+    return [(check_params(params),)]
+
+def _torch_named(params, bias:bool, cell:bool, grads:bool, head_prefix:str|None, where:str) -> OrderedDict:
+    "Every array of `params` keyed like nn.GRU's (or nn.GRUCell's) named_parameters(), then the head's with `head_prefix`"
+    out = OrderedDict()
+    for l, layer in enumerate(_torch_layers(params, cell, where)):
+        for d, p in enumerate(layer):
+            out.update(_torch_arrays(p.replace(W_yc=None, b_y=None), _torch_suffix(l, d, cell), bias, grads,
+                                     where + (f'.layers[{l}]' + (f'[{d}]' if len(layer) == 2 else '') if isinstance(params, GRUStack) else '')))
+    if head_prefix is not None and params.has_head:
+        out.update({head_prefix + 'weight': np.ascontiguousarray(params.W_yc.T), head_prefix + 'bias': params.b_y[:, 0].copy()})
+    return out
+
+def to_torch(params:GRUParams|GRUStack,  # reset-after parameters: one layer (GRUParams) or a stack of equal-sized layers
+             bias:bool=True,  # False: for nn.GRU(bias=False), no bias keys (the biases must be zero)
+             cell:bool=False,  # True: keys of nn.GRUCell (weight_ih, ...) instead of nn.GRU (weight_ih_l0, ...)
+            ) -> OrderedDict:
+    "A state_dict (torch tensors) that `nn.GRU(n_x, n_a, num_layers, bidirectional=...).load_state_dict` accepts; the head via `to_torch_head`"
     import torch
-    return OrderedDict((k, torch.from_numpy(np.ascontiguousarray(v))) for k, v in _torch_arrays(check_params(params)).items())
+    return OrderedDict((k, torch.from_numpy(np.ascontiguousarray(v))) for k, v in _torch_named(params, bias, cell, False, None, 'params').items())
 
-def to_torch_head(params:GRUParams) -> OrderedDict:
-    "The state_dict of `nn.Linear(n_a, n_y)` for the output head of `params`"
+def to_torch_head(params:GRUParams|GRUStack) -> OrderedDict:
+    "The state_dict of `nn.Linear(n_out, n_y)` for the output head of `params`"
     import torch
     if not params.has_head: raise ValueError('params: has no output head (W_yc, b_y)')
     return OrderedDict(weight=torch.from_numpy(np.ascontiguousarray(params.W_yc.T)), bias=torch.from_numpy(params.b_y[:, 0].copy()))
 
-def torch_grads(grads:GRUParams,  # gradients from `loss_and_grads` of reset-after parameters
+def torch_grads(grads:GRUParams|GRUStack,  # gradients from `loss_and_grads` or `stack_loss_and_grads` of reset-after parameters
                 head_prefix:str='head.',  # prefix of the head's keys, if the gradients have a head
+                bias:bool=True,  # False: the module has no biases, so their gradients are left out (absent, as in named_parameters())
+                cell:bool=False,  # True: keyed like nn.GRUCell
                ) -> dict:
-    "The gradients keyed like `nn.GRU.named_parameters()` (and `head.weight`, `head.bias`), stored like `.grad`, as NumPy"
-    out = _torch_arrays(grads)
-    out['bias_hh_l0'] = np.concatenate([grads.b_r, -grads.b_u, grads.b_cc])[:, 0]   # a summed bias: the same gradient twice
-    if grads.has_head: out.update({head_prefix + 'weight': np.ascontiguousarray(grads.W_yc.T), head_prefix + 'bias': grads.b_y[:, 0].copy()})
-    return dict(out)
+    "The gradients keyed like `named_parameters()` of the nn.GRU (or nn.GRUCell) and head, stored like `.grad`, as NumPy"
+    return dict(_torch_named(grads, bias, cell, True, head_prefix, 'grads'))
+
+def from_torch_h0(h0,  # nn.GRU's initial state (num_layers·directions, m, H), tensor or array; an nn.GRUCell's (m, H)
+                  bidirectional:bool=False,  # the module's `bidirectional`
+                 ) -> list | np.ndarray:  # per layer an (H, m) array or a pair (forward, reverse); (H, m) for a cell's
+    "An nn.GRU initial (or final) state in gru_bptt's form: the `c0` of `stack_forward` (a cell's: one (H, m) array)"
+    h = _numpy(h0)
+    if h.ndim == 2: return np.ascontiguousarray(h.T)
+    D = 2 if bidirectional else 1
+    if h.ndim != 3 or h.shape[0] % D: raise ValueError(f'h0: expected shape (num_layers·{D}, m, H), got {h.shape}')
+    layers = [tuple(np.ascontiguousarray(h[l * D + d].T) for d in range(D)) for l in range(h.shape[0] // D)]
+    return [l[0] if D == 1 else l for l in layers]
+
+def to_torch_h0(c) -> np.ndarray:
+    "States in gru_bptt's form (per layer an (H, m) array or a pair; or one (H, m) array) as nn.GRU's (num_layers·directions, m, H)"
+    if isinstance(c, np.ndarray): return np.ascontiguousarray(c.T)
+    return np.stack([d.T for layer in c for d in (layer if isinstance(layer, (tuple, list)) else (layer,))])
 
 def torch_layout(x,  # an nn.GRU input: (T, m, n_x), or (m, T, n_x) if batch_first
                  batch_first:bool=False,  # the module's `batch_first`
@@ -207,25 +292,77 @@ def torch_layout(x,  # an nn.GRU input: (T, m, n_x), or (m, T, n_x) if batch_fir
     return np.ascontiguousarray(x.transpose(2, 0, 1) if batch_first else x.transpose(2, 1, 0))
 
 # %% ../nbs/23_interop.ipynb #0c334e0d
-def torch_check(gru,  # a float64 torch.nn.GRU (one layer, unidirectional, with biases)
+def _torch_run(gru, x, h0, mask):
+    "nn.GRU (packed by the lengths of a prefix `mask`) or nn.GRUCell (stepped, carrying the state on masked steps) over `x`: (out, h_n)"
+    import torch
+    if isinstance(gru, torch.nn.GRUCell):
+        h, outs = h0, []
+        for t in range(x.shape[0]):
+            h_new = gru(x[t], h)
+            h = h_new if mask is None else torch.where(torch.as_tensor(mask[:, t])[:, None], h_new, h)
+            outs.append(h)
+        return torch.stack(outs), h
+    if mask is None: return gru(x, h0)
+    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+    bf = gru.batch_first
+    lengths = torch.as_tensor(mask.sum(axis=1), dtype=torch.int64)
+    out, h_n = gru(pack_padded_sequence(x, lengths, batch_first=bf, enforce_sorted=False), h0)
+    return pad_packed_sequence(out, batch_first=bf, total_length=mask.shape[1])[0], h_n
+
+def _torch_setup(gru, x, h0, mask):
+    "Checked shapes (batch_first, m, T, bidirectional, cell), the prefix mask's lengths and a zero h0 when None"
+    import torch
+    from gru_bptt.stack import sequence_lengths
+    cell = isinstance(gru, torch.nn.GRUCell)
+    if not cell and not isinstance(gru, torch.nn.GRU): raise TypeError(f'gru: expected a torch.nn.GRU or torch.nn.GRUCell, got {type(gru).__name__}')
+    bf = False if cell else gru.batch_first
+    if x.ndim != 3: raise ValueError(f'x: expected shape ' + ('(m, T, n_x)' if bf else '(T, m, n_x)') + f', got {tuple(x.shape)}')
+    m, T = (x.shape[0], x.shape[1]) if bf else (x.shape[1], x.shape[0])
+    bi = not cell and gru.bidirectional
+    if mask is not None and not cell: sequence_lengths(mask, m, T, who='an nn.GRU, which takes padded batches as packed sequences,')
+    shape = (m, gru.hidden_size) if cell else (gru.num_layers * (1 + bi), m, gru.hidden_size)
+    h0 = torch.zeros(shape, dtype=x.dtype) if h0 is None else h0
+    if tuple(h0.shape) != shape: raise ValueError(f'h0: expected shape {shape}, got {tuple(h0.shape)}')
+    return bf, m, T, bi, cell, h0
+
+def torch_states_check(gru,  # a float64 torch.nn.GRU (any num_layers, bidirectional, bias, batch_first) or torch.nn.GRUCell
+                       x,  # its input tensor: (T, m, n_x), or (m, T, n_x) if gru.batch_first
+                       h0=None,  # initial state tensor (num_layers·directions, m, H), (m, H) for a cell; None for zeros
+                       mask=None,  # optional (m, T) bool; a prefix mask for an nn.GRU (run packed), any for a cell
+                      ) -> dict:
+    "Relative errors of gru_bptt's states against the module's: the output on every real step, and the last state h_n"
+    import torch
+    from gru_bptt.gradcheck import rel_error
+    from gru_bptt.stack import stack_forward
+    bf, m, T, bi, cell, h0 = _torch_setup(gru, x, h0, mask)
+    with torch.no_grad(): out, h_n = _torch_run(gru, x, h0, mask)
+    p = from_torch(gru)
+    stack = p if isinstance(p, GRUStack) else GRUStack([p])
+    c0 = from_torch_h0(h0, bi)
+    C, c_last, _ = stack_forward(torch_layout(x, bf), stack, [c0] if cell else c0, mask)
+    real = np.ones((m, T), bool) if mask is None else mask
+    return dict(output=rel_error(C[:, real], torch_layout(out, bf)[:, real]),
+                h_n=rel_error(to_torch_h0(c_last[0][0] if cell else c_last), _numpy(h_n)))
+
+def torch_check(gru,  # a float64 torch.nn.GRU (any num_layers, bidirectional, bias, batch_first; dropout=0) or torch.nn.GRUCell
                 x,  # its input tensor: (T, m, n_x), or (m, T, n_x) if gru.batch_first
                 y,  # (m, T) integer labels (NumPy)
-                h0=None,  # (1, m, H) initial state tensor, or None for zeros
-                head=None,  # optional torch.nn.Linear(H, n_y) output head
-                impl:str='fused',  # the `loss_and_grads` path to compare
-                mask=None,  # optional (m, T) bool mask for `loss_and_grads`; PyTorch is given the loss over real steps only
+                h0=None,  # initial state tensor (num_layers·directions, m, H), (m, H) for a cell; None for zeros
+                head=None,  # optional torch.nn.Linear(n_out, n_y) output head
+                impl:str='fused',  # the `loss_and_grads` (or `stack_loss_and_grads`) path to compare
+                mask=None,  # optional (m, T) bool: a prefix mask for an nn.GRU (PyTorch runs it packed); PyTorch's loss over real steps only
                ) -> dict:
-    "Relative errors of `loss_and_grads` against `loss.backward()` of `gru`: the loss, each parameter's .grad, input, h0"
+    "Relative errors of gru_bptt's gradients against `loss.backward()` of `gru`: the loss, each parameter's .grad, input, h0"
     import torch
     from gru_bptt.bptt import loss_and_grads
+    from gru_bptt.stack import stack_loss_and_grads
     from gru_bptt.gradcheck import rel_error
-    bf, H = gru.batch_first, gru.hidden_size
-    m = x.shape[0] if bf else x.shape[1]
+    bf, m, T, bi, cell, h0 = _torch_setup(gru, x, h0, mask)
     x = x.detach().clone().requires_grad_(True)
-    h0 = (torch.zeros(1, m, H, dtype=x.dtype) if h0 is None else h0).detach().clone().requires_grad_(True)
+    h0 = h0.detach().clone().requires_grad_(True)
     modules = [gru] + ([head] if head is not None else [])
     for mod in modules: mod.zero_grad()
-    out, _ = gru(x, h0)
+    out, _ = _torch_run(gru, x, h0, mask)
     logits = head(out) if head is not None else out
     logits = logits if bf else logits.transpose(0, 1)                                   # (m, T, n_y)
     n_y, yt = logits.shape[-1], torch.as_tensor(np.where(mask, y, 0) if mask is not None else y)
@@ -233,21 +370,29 @@ def torch_check(gru,  # a float64 torch.nn.GRU (one layer, unidirectional, with 
     if mask is not None: per_step = per_step * torch.as_tensor(mask.reshape(-1), dtype=per_step.dtype)
     loss = per_step.sum() / m
     loss.backward()
-    res = loss_and_grads(torch_layout(x, bf), y, from_torch(gru, head), _numpy(h0[0]).T.copy(), impl=impl, mask=mask)
-    ours = torch_grads(res.grads)
+    p, X, bias = from_torch(gru, head), torch_layout(x, bf), gru.bias
+    if isinstance(p, GRUStack):
+        res = stack_loss_and_grads(X, y, p, from_torch_h0(h0, bi), impl, mask)
+        dh0 = to_torch_h0(res.dc0)
+    else:
+        res = loss_and_grads(X, y, p, from_torch_h0(h0[0] if not cell else h0), impl=impl, mask=mask)
+        dh0 = res.dc0.T if cell else res.dc0.T[None]
+    ours = torch_grads(res.grads, bias=bias, cell=cell)
     errs = {'loss': rel_error(res.loss, loss.item())}
     errs.update({n: rel_error(ours[n], _numpy(w.grad)) for n, w in gru.named_parameters()})
     if head is not None: errs.update({f'head.{n}': rel_error(ours[f'head.{n}'], _numpy(w.grad)) for n, w in head.named_parameters()})
-    errs.update(input=rel_error(res.dX, torch_layout(x.grad, bf)), h0=rel_error(res.dc0, _numpy(h0.grad[0]).T))
+    errs.update(input=rel_error(res.dX, torch_layout(x.grad, bf)), h0=rel_error(dh0, _numpy(h0.grad)))
     return errs
 
 # %% ../nbs/23_interop.ipynb #2b5c96e0
-def random_torch_gru(n_x:int, n_a:int, n_y:int|None=None, seed:int=0, batch_first:bool=False, scale:float=1.0):
-    "A float64 nn.GRU (and nn.Linear head if n_y) with every weight drawn from U(-scale, scale) by NumPy's `seed`"
+def random_torch_gru(n_x:int, n_a:int, n_y:int|None=None, seed:int=0, batch_first:bool=False, scale:float=1.0,
+                     num_layers:int=1, bidirectional:bool=False, bias:bool=True, cell:bool=False):
+    "A float64 nn.GRU (an nn.GRUCell if `cell`) and nn.Linear head if n_y, every weight drawn from U(-scale, scale) by NumPy's `seed`"
     import torch
     rng = np.random.default_rng(seed)
-    gru = torch.nn.GRU(n_x, n_a, batch_first=batch_first).double()
-    head = torch.nn.Linear(n_a, n_y).double() if n_y else None
+    gru = (torch.nn.GRUCell(n_x, n_a, bias=bias) if cell else
+           torch.nn.GRU(n_x, n_a, num_layers=num_layers, bias=bias, batch_first=batch_first, bidirectional=bidirectional)).double()
+    head = torch.nn.Linear(n_a * (2 if bidirectional and not cell else 1), n_y).double() if n_y else None
     with torch.no_grad():
         for mod in [gru] + ([head] if head is not None else []):
             for w in mod.parameters(): w.copy_(torch.from_numpy(rng.uniform(-scale, scale, tuple(w.shape))))
