@@ -28,7 +28,7 @@ setuptools.setup(
     packages=setuptools.find_packages(include=[cfg['lib_name'], cfg['lib_name'] + '.*']),
     include_package_data=True,
     install_requires=_split('requirements'),
-    extras_require={'dev': _split('dev_requirements'), 'bench': _split('bench_requirements')},
+    extras_require={k[:-len('_requirements')]: _split(k) for k in cfg if k.endswith('_requirements') and k != 'requirements'},  # dev, bench, onnx, ...
     python_requires='>=' + min_python,
     long_description=open('README.md', encoding='utf-8').read(),
     long_description_content_type='text/markdown',
