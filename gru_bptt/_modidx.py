@@ -365,7 +365,6 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '', 'doc_host': '', 'git_url
                                   'gru_bptt.onnx_io._need': ('onnx.html#_need', 'gru_bptt/onnx_io.py'),
                                   'gru_bptt.onnx_io._node_settings': ('onnx.html#_node_settings', 'gru_bptt/onnx_io.py'),
                                   'gru_bptt.onnx_io._params_from_weights': ('onnx.html#_params_from_weights', 'gru_bptt/onnx_io.py'),
-                                  'gru_bptt.onnx_io._reverse_within_lengths': ('onnx.html#_reverse_within_lengths', 'gru_bptt/onnx_io.py'),
                                   'gru_bptt.onnx_io.from_onnx': ('onnx.html#from_onnx', 'gru_bptt/onnx_io.py'),
                                   'gru_bptt.onnx_io.onnx_forward': ('onnx.html#onnx_forward', 'gru_bptt/onnx_io.py'),
                                   'gru_bptt.onnx_io.onnx_weights': ('onnx.html#onnx_weights', 'gru_bptt/onnx_io.py'),

@@ -198,14 +198,7 @@ def from_onnx(model,  # path of an .onnx file (str or Path), or an onnx.ModelPro
     return OnnxGRU(tuple(ps) if nd == 2 else ps[0], direction, layout, bool(names[4]), bool(names[5]))
 
 # %% ../nbs/28_onnx.ipynb #68a0ad71
-def _reverse_within_lengths(X,  # (n, m, T) an array in the package's layout
-                            lengths,  # (m,) integers in [1, T]: sequence i is real on its first lengths[i] steps
-                           ) -> np.ndarray:
-    "`X` with each sequence's real prefix reversed in time; steps past a sequence's length stay where they are"
-    T, L = X.shape[2], np.asarray(lengths)[:, None]
-    t = np.arange(T)[None]
-    source = np.where(t < L, L - 1 - t, t)                    # (m, T): step t of sequence i comes from step source[i, t]
-    return X[:, np.arange(X.shape[1])[:, None], source]
+from .stack import reverse_within_lengths
 
 # %% ../nbs/28_onnx.ipynb #559a1f93
 def _lengths(sequence_lens, m:int, T:int) -> np.ndarray:
@@ -248,8 +241,8 @@ def onnx_forward(params,  # GRUParams, or a pair (forward, reverse) of them for 
             C = gru_forward(X_ours, c0, p, mask)[0]
             C_last = C[:, :, -1]                                   # a masked step carries the state: the last real one
         else:
-            C_rev = gru_forward(_reverse_within_lengths(X_ours, L), c0, p, mask)[0]
-            C, C_last = _reverse_within_lengths(C_rev, L), C_rev[:, :, -1]
+            C_rev = gru_forward(reverse_within_lengths(X_ours, mask), c0, p, mask)[0]
+            C, C_last = reverse_within_lengths(C_rev, mask), C_rev[:, :, -1]
         Ys.append(np.where(mask, C, 0))                            # zeros past each sequence's length, as ONNX writes
         Y_hs.append(C_last.T)
     if layout == 0: return np.stack([Y.transpose(2, 1, 0) for Y in Ys], axis=1), np.stack(Y_hs)
