@@ -7,7 +7,7 @@ __all__ = ['FWD_COLOR', 'GRAD_COLOR', 'GREY', 'MATH', 'SVG_RC', 'ALT_FIGURE1', '
            'SECTION_PARTS', 'PALE_GRAD', 'PALE_TEXT', 'SVGFigure', 'svg_figure', 'draw_gru_cell', 'draw_gru_backward',
            'draw_bptt_unrolled', 'forward_figure', 'backward_figure', 'bptt_figure']
 
-# %% ../nbs/80_diagrams.ipynb #b8b2cc9b
+# %% ../nbs/80_diagrams.ipynb #6790efaa
 import html, io, re
 from collections import Counter
 import numpy as np
@@ -15,13 +15,13 @@ import matplotlib.pyplot as plt
 from matplotlib import patches as mpatches, patheffects as mpe
 from matplotlib.path import Path
 
-# %% ../nbs/80_diagrams.ipynb #b70e609d
+# %% ../nbs/80_diagrams.ipynb #0cb35d86
 FWD_COLOR = '#1f3a5f'    # forward wires and nodes
 GRAD_COLOR = '#c0392b'   # gradients
 GREY = '#c3c9d1'         # the forward graph when it is only the backdrop of the gradients
 MATH = dict(math_fontfamily='cm')   # mathtext in Computer Modern, whatever the rcParams say
 
-# %% ../nbs/80_diagrams.ipynb #69211b89
+# %% ../nbs/80_diagrams.ipynb #081af920
 def _new_ax(ax, figsize):
     "`ax` if given, else the axes of a new figure; either way an equal-aspect canvas without axis lines."
     if ax is None: fig, ax = plt.subplots(figsize=figsize, layout='constrained')
@@ -164,7 +164,7 @@ ALT_BPTT = (
     "block sends dJ/dx<t> down to its input and its dc_prev left to the step before, the first block's being dc0, "
     "the gradient of the initial state.")
 
-# %% ../nbs/80_diagrams.ipynb #c2b8f530
+# %% ../nbs/80_diagrams.ipynb #d678f846
 def _gru_layout():
     "Nodes, forward wires, backward arrows and sum junctions of one GRU block at step t: one layout, two drawings."
     # the grid: columns ...
@@ -263,7 +263,7 @@ def _route(lay, name):
     e = lay['edges'][name]; n = lay['nodes']
     return np.array([n[e['src']]['xy'], *e['via'], n[e['dst']]['xy']])
 
-# %% ../nbs/80_diagrams.ipynb #13e35a61
+# %% ../nbs/80_diagrams.ipynb #3e69f678
 def _draw_node(ax, name, nd, color, fill, fs, value=True, eq=True, z=4):
     "Draw node `nd` of the layout; artists get gids `node:`, `label:`, `value:` and `eq:` followed by `name`."
     xy, kind = nd['xy'], nd['shape']
@@ -307,7 +307,7 @@ def _hadamard_handle(color):
     return tuple(plt.Line2D([], [], ls='', marker='o', ms=ms, mfc='white' if ms > 8 else 'none', mec=color, mew=1.4)
                  for ms in (13, 6))
 
-# %% ../nbs/80_diagrams.ipynb #d7bd073b
+# %% ../nbs/80_diagrams.ipynb #69c34efb
 def draw_gru_cell(
     ax=None,            # axes to draw into; when None a new figure is made
     figsize=(10, 7.2),  # size of the new figure in inches (unused when `ax` is given)
@@ -345,7 +345,7 @@ SECTION_PARTS = {   # what each section of the derivation computes in Figure 2: 
 PALE_GRAD = '#ecc3be'   # the gradients of the other sections when one section is highlighted
 PALE_TEXT = '#c9928c'   # their labels: lighter than the highlighted ones, still readable
 
-# %% ../nbs/80_diagrams.ipynb #9723ac4b
+# %% ../nbs/80_diagrams.ipynb #fd4f75db
 def draw_gru_backward(
     ax=None,                # axes to draw into; when None a new figure is made
     figsize=(10, 7.8),      # size of the new figure in inches (unused when `ax` is given)
@@ -408,9 +408,9 @@ def draw_gru_backward(
     ax.set_xlim(*lay['xlim']); ax.set_ylim(*lay['ylim_bwd'])
     return fig
 
-# %% ../nbs/80_diagrams.ipynb #957e7c60
+# %% ../nbs/80_diagrams.ipynb #3d1f27da
 def draw_bptt_unrolled(
-    T=4,             # number of time steps drawn
+    T=3,             # number of time steps drawn (3 keeps the labels at least 11 px on a 644 px column)
     ax=None,         # axes to draw into; when None a new figure is made
     figsize=None,    # size of the new figure in inches; by default it grows with `T`
     fontsize=15,     # font size of the labels in points

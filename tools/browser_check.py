@@ -393,8 +393,8 @@ async def run(args: argparse.Namespace) -> int:
     for w in VIEWPORTS:
         z = [by[pg, w].zoom for pg in pages if by[pg, w].figures]
         if z:
-            print(f"figures at {w} px: {sum(by[pg, w].figures for pg in pages)} with a text alternative and a working zoom, "
-                  f"enlarged up to {max(z):.2f}x (least {min(z):.2f}x, the largest figure of each page)")
+            print(f"figures at {w} px: {sum(by[pg, w].figures for pg in pages)} checked (text alternative, zoom); the zoom "
+                  f"enlarges the most enlarged figure of a page {min(z):.2f}x to {max(z):.2f}x")
     print()
     failed_pages = sum(bool(f) for f in fails.values())
     for pg in pages:
