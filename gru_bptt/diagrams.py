@@ -116,13 +116,14 @@ def svg_figure(
 # %% ../nbs/80_diagrams.ipynb #33396441
 ALT_FIGURE1 = (
     "Figure 1: the forward graph of one GRU block at time step t. The previous state c<t-1> comes in on the left and "
-    "the input x<t> from below. On the left, z_r = W_rc c<t-1> + W_rx x<t> + b_r goes through a sigmoid to the "
-    "relevance gate Gamma_r (eq. 3, 4). In the middle, Gamma_r times c<t-1> element-wise, through W_cc, plus W_cx x<t> "
-    "and b_c, gives z_c, whose tanh is the candidate c-tilde<t> (eq. 5, 6). On the right, z_u = W_uc c<t-1> + "
-    "W_ux x<t> + b_u goes through a sigmoid to the update gate Gamma_u (eq. 1, 2), which is copied twice: to multiply "
-    "the candidate, and through 1 minus to multiply c<t-1>. The two products add up to the new state c<t> (eq. 7), "
-    "which goes up through a softmax to the output y-hat<t> (eq. 8) and right to step t+1. Dots mark where a value "
-    "is copied to several wires; double circles are element-wise (Hadamard) products.")
+    "the input x<t> from below. On the left, z_r, from c<t-1> through W_rc, x<t> through W_rx, and b_r, goes through "
+    "a sigmoid to the relevance gate Gamma_r (eq. 3, 4). In the middle, Gamma_r times c<t-1> element-wise, through "
+    "W_cc, with x<t> through W_cx and b_c, gives z_c, whose tanh is the candidate c-tilde<t> (eq. 5, 6). On the right, "
+    "z_u, from c<t-1> through W_uc, x<t> through W_ux, and b_u, goes through a sigmoid to the update gate Gamma_u "
+    "(eq. 1, 2), which is copied twice: to multiply the candidate, and through 1 minus to multiply c<t-1>. The two "
+    "products add up to the new state c<t> (eq. 7), which goes up through a softmax to the output y-hat<t> (eq. 8) and "
+    "right to step t+1. Dots mark where a value is copied to several wires; double circles are element-wise "
+    "(Hadamard) products.")
 
 ALT_FIGURE2 = (
     "Figure 2: the gradients flowing back through the GRU block of Figure 1, drawn in red over the grey forward graph, "
