@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['FWD_COLOR', 'GRAD_COLOR', 'GREY', 'MATH', 'SVG_RC', 'ALT_FIGURE1', 'ALT_FIGURE2', 'SECTION_ALT', 'ALT_BPTT',
            'SECTION_PARTS', 'PALE_GRAD', 'PALE_TEXT', 'SVGFigure', 'svg_figure', 'draw_gru_cell', 'draw_gru_backward',
-           'draw_bptt_unrolled', 'forward_figure', 'backward_figure', 'bptt_figure']
+           'draw_bptt_unrolled', 'forward_figure', 'backward_figure', 'bptt_figure', 'label_px']
 
 # %% ../nbs/80_diagrams.ipynb #6790efaa
 import html, io, re
@@ -489,3 +489,14 @@ def bptt_figure(
 )->SVGFigure:
     "The unrolled GRU (`draw_bptt_unrolled`) as SVG with its description, for a page."
     return svg_figure(draw_bptt_unrolled(T=T), ALT_BPTT.format(T=T), 'bptt')
+
+# %% ../nbs/80_diagrams.ipynb #label-px-fn
+def label_px(
+    fig:plt.Figure,  # a figure
+    column=644,      # the width it is shown at, in CSS px
+)->tuple:            # (smallest, largest) font size of its texts, in CSS px
+    "Smallest and largest font size of the texts of `fig` (legends included) when it is shown `column` px wide."
+    texts = [t for ax in fig.axes for t in [*ax.texts, *(ax.get_legend().get_texts() if ax.get_legend() else [])]
+             if t.get_text().strip()]
+    px = [t.get_fontsize() * column / (72 * fig.get_size_inches()[0]) for t in texts]
+    return min(px), max(px)
