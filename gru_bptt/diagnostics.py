@@ -116,13 +116,14 @@ def plot_gates(X,  # (n_x, m, T) inputs, one-hot symbols if `symbols` is given
     import matplotlib.pyplot as plt
     G_u, G_r = (g[:, example] for g in gate_values(X, params))
     order = np.argsort(G_u.mean(1)) if sort else np.arange(G_u.shape[0])
-    fig, axes = plt.subplots(2, 1, figsize=(min(14, 2 + 0.22 * G_u.shape[1]), 1.6 + 0.36 * G_u.shape[0]), layout='constrained', sharex=True)
+    # at most 7.6 in wide: shown on a 644 px column, its 10 pt labels stay at least 11 px
+    fig, axes = plt.subplots(2, 1, figsize=(min(7.6, 1.6 + 0.15 * G_u.shape[1]), 1.4 + 0.22 * G_u.shape[0]), layout='constrained', sharex=True)
     for ax, G, name in zip(axes, (G_u, G_r), ('update gate Γ_u', 'relevance gate Γ_r')):
         im = ax.imshow(G[order], aspect='auto', vmin=0, vmax=1, cmap='viridis', interpolation='nearest')
         ax.set(ylabel='unit' + (' (by mean Γ_u)' if sort else ''), title=name)
         ax.set_yticks([])
     if symbols is not None:
-        axes[-1].set_xticks(np.arange(X.shape[2]), [symbols[i] for i in X[:, example].argmax(0)], fontsize=8)
+        axes[-1].set_xticks(np.arange(X.shape[2]), [symbols[i] for i in X[:, example].argmax(0)], fontsize=10)
         axes[-1].set_xlabel('input symbol at each step')
     else: axes[-1].set_xlabel('step')
     fig.colorbar(im, ax=axes, shrink=0.8, label='gate value')

@@ -16,6 +16,10 @@ downloaded. For each page and width it:
   is wider than the column (even when it scrolls); at the phone width, anything that spills past the column
   without an ancestor, up to the column, that scrolls (`overflow-x: auto|scroll`) or clips it;
 * writes a full-page screenshot to docs_shots/<width>/<page>.png (git-ignored; never under docs/).
+* checks every figure of the content column (an `<img>`, or an `<svg>` that is not part of KaTeX's maths): it must
+  have a text alternative (`alt`, or `aria-label`/`title` for an inline SVG) and open in the zoom overlay
+  (site_libs/figzoom.js) when clicked, at least as wide as it is on the page; Escape closes the overlay, and so does a
+  click on it. The first figure of a page is also shot enlarged, to docs_shots/<width>/<page>.zoom.png.
 
 It also types "tanh" into the search box of index.html, from file:// and over a local http server, and fails
 unless the results list the page d_candidate.html. Width violations are printed and counted but fail only with
@@ -131,6 +135,67 @@ MEASURE_JS = r"""
 }
 """
 
+# Runs in the page: the figures of the content column, each tagged with data-bc-fig=<index> for the clicks that follow
+FIGURES_JS = r"""
+() => {
+  const main = document.querySelector("main.content") || document.querySelector("main") || document.body;
+  const out = [];
+  for (const el of main.querySelectorAll("img, svg")) {
+    const tag = el.tagName.toLowerCase();
+    if (el.closest(".katex") || (tag === "svg" && el.parentElement.closest("svg"))) continue;  // maths; parts of a figure
+    const r = el.getBoundingClientRect();
+    if (!r.width && !r.height) continue;  // not shown (a collapsed block)
+    let alt = tag === "img" ? el.getAttribute("alt") : (el.getAttribute("aria-label") || el.getAttribute("title"));
+    if (!alt && tag === "svg") { const t = el.querySelector(":scope > title"); alt = t ? t.textContent : ""; }
+    el.setAttribute("data-bc-fig", String(out.length));
+    const cap = el.closest("figure") && el.closest("figure").querySelector("figcaption");
+    out.push({ tag, alt: (alt || "").trim(), width: r.width, label: cap ? cap.textContent.trim().slice(0, 50) : (el.id || tag) });
+  }
+  return out;
+}
+"""
+OVERLAY_JS = r"""
+() => {
+  const o = document.querySelector(".figzoom");
+  if (!o || o.hidden || getComputedStyle(o).display === "none") return null;
+  const f = o.querySelector("svg, img");
+  return { width: f ? f.getBoundingClientRect().width : 0, dupIds: (() => {
+    const ids = Array.from(document.querySelectorAll("[id]"), (e) => e.id);
+    return ids.length - new Set(ids).size; })() };
+}
+"""
+
+
+async def check_figures(tab, res: "Result", width: str, shots: Path | None) -> None:
+    "Every figure has a text alternative and opens full size in the zoom overlay; Escape and a click close it."
+    figs = await tab.evaluate(FIGURES_JS)
+    res.figures = len(figs)
+    for i, f in enumerate(figs):
+        what = f"figure {i + 1} (<{f['tag']}> {f['label']!r})"
+        if len(f["alt"]) < 10:
+            res.failures.append(f"{what} has no text alternative (alt, aria-label or title): {f['alt']!r}")
+        fig = tab.locator(f'[data-bc-fig="{i}"]')
+        await fig.click()
+        shown = await tab.evaluate(OVERLAY_JS)
+        if not shown:
+            res.failures.append(f"{what}: a click did not open the zoom overlay")
+            continue
+        if shown["width"] + TOL < f["width"]:
+            res.failures.append(f"{what}: enlarged {shown['width']:.0f} px wide, narrower than on the page ({f['width']:.0f} px)")
+        if shown["dupIds"]:
+            res.failures.append(f"{what}: {shown['dupIds']} id(s) twice on the page while the overlay is open")
+        if i == 0 and shots:
+            await tab.screenshot(path=str(shots / width / (res.page[:-5] + ".zoom.png")))
+        res.zoom = max(res.zoom, shown["width"] / max(f["width"], 1))
+        await tab.keyboard.press("Escape")
+        if await tab.evaluate(OVERLAY_JS):
+            res.failures.append(f"{what}: Escape did not close the zoom overlay")
+            continue
+        await fig.click()
+        await tab.locator(".figzoom").click(position={"x": 5, "y": 5})
+        if await tab.evaluate(OVERLAY_JS):
+            res.failures.append(f"{what}: a click on the overlay did not close it")
+
 
 def chromium_path(given: str | None) -> str:
     for cand in (given, os.environ.get("CHROMIUM"), "/usr/bin/chromium", "chromium", "chromium-browser"):
@@ -148,6 +213,8 @@ class Result:
         self.ids: set[str] = set()
         self.links: list[list[str]] = []
         self.katex = 0
+        self.figures = 0
+        self.zoom = 0.0  # the largest enlargement of a figure by the zoom overlay (width in it / width on the page)
 
 
 async def check_page(context, docs: Path, page: str, width: str, shots: Path | None, sem: asyncio.Semaphore) -> Result:
@@ -170,6 +237,7 @@ async def check_page(context, docs: Path, page: str, width: str, shots: Path | N
                 out = shots / width / (page[:-5] + ".png")
                 out.parent.mkdir(parents=True, exist_ok=True)
                 await tab.screenshot(path=str(out), full_page=True, timeout=60_000)
+            await check_figures(tab, res, width, shots)
         except Exception as e:  # a page that does not load or measure fails, and the run goes on
             res.failures.append(f"{type(e).__name__}: {str(e).splitlines()[0][:200]}")
         finally:
@@ -315,12 +383,18 @@ async def run(args: argparse.Namespace) -> int:
              + [f"network: {u}" for u in dict.fromkeys(network.get(pg, []))] + broken.get(pg, []) for pg in pages}
     totals = {w: sum(len(by[pg, w].violations) for pg in pages) for w in VIEWPORTS}
     width = max(map(len, pages + ["page"]))
-    print(f"{'page':<{width}}  KaTeX  >col@1280  >col@390  result")
+    print(f"{'page':<{width}}  KaTeX  figures  >col@1280  >col@390  result")
     for pg in pages:
         counts = {w: len(by[pg, w].violations) for w in VIEWPORTS}
         status = "FAIL" if fails[pg] else ("widths" if any(counts.values()) else "ok")
-        print(f"{pg:<{width}}  {by[pg, '1280'].katex:>5}  {counts['1280']:>9}  {counts['390']:>8}  {status}")
-    print(f"{'total':<{width}}  {sum(by[pg, '1280'].katex for pg in pages):>5}  {totals['1280']:>9}  {totals['390']:>8}")
+        print(f"{pg:<{width}}  {by[pg, '1280'].katex:>5}  {by[pg, '1280'].figures:>7}  {counts['1280']:>9}  {counts['390']:>8}  {status}")
+    print(f"{'total':<{width}}  {sum(by[pg, '1280'].katex for pg in pages):>5}  {sum(by[pg, '1280'].figures for pg in pages):>7}"
+          f"  {totals['1280']:>9}  {totals['390']:>8}")
+    for w in VIEWPORTS:
+        z = [by[pg, w].zoom for pg in pages if by[pg, w].figures]
+        if z:
+            print(f"figures at {w} px: {sum(by[pg, w].figures for pg in pages)} checked (text alternative, zoom); the zoom "
+                  f"enlarges the most enlarged figure of a page {min(z):.2f}x to {max(z):.2f}x")
     print()
     failed_pages = sum(bool(f) for f in fails.values())
     for pg in pages:

@@ -16,6 +16,7 @@ Route: nbdev processes the notebooks into `_proc/` (its Quarto check is skipped)
 * KaTeX comes from the npm package (pinned below) and is served from `docs/site_libs/katex/`; every page
   typesets its maths locally with auto-render (`$$...$$`, `\\[...\\]`, `\\(...\\)` and `$...$`);
 * nothing on a page loads from the network: remote CSS imports, scripts, stylesheets and images are removed;
+* figures open full size in an overlay on a click (`site_libs/figzoom.js`, styled by nbs/styles.css);
 * search works from `file://`: the index is also written as a script, `search_index.js`, which smalldocs.js (patched
   in `site_libs/`) loads with a `<script>` tag, since Chromium refuses `fetch()` of `search.json` there; over http
   it loads the same way, and `search.json` stays as the fallback;
@@ -42,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 KATEX_VERSION = "0.19.1"  # pinned: the copy in docs/ must not change when npm publishes a new release
 FIXED_MTIME = 946684800  # 2000-01-01T00:00:00Z, given to every file smalldocs reads, so no page depends on the clock
 MATH_JS = "render-math.js"  # our own small script in docs/site_libs/katex/
+FIGZOOM_JS = "figzoom.js"  # click-to-zoom for figures, in docs/site_libs/ (its CSS is in nbs/styles.css)
 
 # Elements whose src/href makes the browser fetch something (an <a href> only navigates, and is allowed)
 _REMOTE = r"""[^>]*?\s(?:src|href|srcset|poster)\s*=\s*["']?\s*(?:https?:)?//[^>]*>"""
@@ -103,6 +105,93 @@ MATH_SCRIPT = """\
   }
   window.smalldocsMath = typeset;
   typeset();
+})();
+"""
+
+FIGZOOM_SCRIPT = """\
+// Click (or Enter on) a figure to see it full size in an overlay; Esc, a click or the close button closes it.
+// Written by tools/build_docs.py; do not edit in docs/. Its CSS is in styles.css (.figzoom).
+(function () {
+  "use strict";
+  var FIGS = "main svg.figure-svg, main .cell-output-display img, main figure img";
+  var overlay, box, closeBtn, opener;
+  function build() {
+    overlay = document.createElement("div");
+    overlay.className = "figzoom";
+    overlay.hidden = true;
+    overlay.setAttribute("role", "dialog");
+    overlay.setAttribute("aria-modal", "true");
+    overlay.setAttribute("aria-label", "Enlarged figure (Escape or a click closes it)");
+    closeBtn = document.createElement("button");
+    closeBtn.type = "button";
+    closeBtn.className = "figzoom-close";
+    closeBtn.setAttribute("aria-label", "Close the enlarged figure");
+    closeBtn.textContent = "\\u00d7";
+    box = document.createElement("div");
+    box.className = "figzoom-box";
+    overlay.appendChild(closeBtn);
+    overlay.appendChild(box);
+    overlay.addEventListener("click", close);  // anywhere: the figure, the backdrop, the button
+    document.body.appendChild(overlay);
+  }
+  function natural(fig) {
+    // [width, height] in CSS px: an SVG's size from its viewBox (matplotlib writes points), an image's own
+    if (fig.tagName.toLowerCase() === "svg") {
+      var vb = fig.viewBox && fig.viewBox.baseVal;
+      if (vb && vb.width) return [vb.width * 4 / 3, vb.height * 4 / 3];
+      var r = fig.getBoundingClientRect();
+      return [r.width, r.height];
+    }
+    return [fig.naturalWidth || fig.width, fig.naturalHeight || fig.height];
+  }
+  function open(fig) {
+    if (!overlay) build();
+    opener = fig;
+    var copy;
+    if (fig.tagName.toLowerCase() === "svg") {
+      // the copy's ids get a prefix, so that no id is on the page twice while it is open
+      box.innerHTML = fig.outerHTML.replace(/\\sid="/g, ' id="zoom-').replace(/href="#/g, 'href="#zoom-')
+        .replace(/url\\(#/g, "url(#zoom-");
+      copy = box.firstElementChild;
+    } else {
+      copy = fig.cloneNode(false);
+      copy.removeAttribute("id");
+      box.textContent = "";
+      box.appendChild(copy);
+    }
+    copy.removeAttribute("tabindex");
+    copy.classList.remove("figzoom-target");
+    var n = natural(fig), ratio = n[0] / n[1];
+    var fit = Math.min(window.innerWidth - 32, (window.innerHeight - 64) * ratio);
+    // fit the window; on a small screen, no smaller than the figure's own size (up to 960 px): it then scrolls
+    var w = Math.max(fit, Math.min(n[0], 960));
+    copy.style.width = Math.round(w) + "px";
+    copy.style.height = Math.round(w / ratio) + "px";
+    overlay.hidden = false;
+    document.documentElement.classList.add("figzoom-open");
+    closeBtn.focus({ preventScroll: true });
+  }
+  function close() {
+    if (!overlay || overlay.hidden) return;
+    overlay.hidden = true;
+    box.textContent = "";
+    document.documentElement.classList.remove("figzoom-open");
+    if (opener) opener.focus({ preventScroll: true });
+  }
+  function init() {
+    document.querySelectorAll(FIGS).forEach(function (fig) {
+      if (fig.closest(".katex") || fig.classList.contains("figzoom-target")) return;
+      fig.classList.add("figzoom-target");
+      fig.setAttribute("tabindex", "0");
+      fig.addEventListener("click", function (e) { e.preventDefault(); open(fig); });
+      fig.addEventListener("keydown", function (e) {
+        if (e.key === "Enter" || e.key === " ") { e.preventDefault(); open(fig); }
+      });
+    });
+    document.addEventListener("keydown", function (e) { if (e.key === "Escape") close(); });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
 })();
 """
 
@@ -237,6 +326,17 @@ def install_katex(site: Path, dist: Path) -> None:
     if lic.exists():
         shutil.copyfile(lic, dest / "LICENSE")
     (dest / MATH_JS).write_text(MATH_SCRIPT, encoding="utf-8")
+
+
+def install_figzoom(site: Path) -> None:
+    "Write the click-to-zoom script for figures into `site_libs/`."
+    (site / "site_libs").mkdir(exist_ok=True)
+    (site / "site_libs" / FIGZOOM_JS).write_text(FIGZOOM_SCRIPT, encoding="utf-8")
+
+
+def figzoom_head(prefix: str) -> str:
+    "The tag that loads the click-to-zoom script."
+    return f'<script src="{prefix}site_libs/{FIGZOOM_JS}" defer></script>'
 
 
 def katex_head(prefix: str) -> str:
@@ -381,7 +481,7 @@ def fix_site(site: Path, proc: Path, quiet: bool) -> int:
             html = _SOURCE_LINK.sub("", html)
         if "</head>" not in html:
             raise SystemExit(f"build_docs: {rel} has no </head>")
-        html = html.replace("</head>", katex_head(prefix) + "</head>", 1)
+        html = html.replace("</head>", katex_head(prefix) + figzoom_head(prefix) + "</head>", 1)
         f.write_text(html, encoding="utf-8")
     for css in sorted(site.rglob("*.css")):
         text = css.read_text(encoding="utf-8")
@@ -546,6 +646,7 @@ def build(args: argparse.Namespace) -> None:
     proc = nbdev_process(n_workers, args.quiet)
     site, link_warnings = smalldocs_render(proc, args.quiet)
     install_katex(site, katex_dist(args.quiet))
+    install_figzoom(site)
     n_pages = fix_site(site, proc, args.quiet)
     for line in link_warnings:  # smalldocs judged links before the pages got nbdev's names
         target = line.rsplit(" broken link ", 1)[1].strip().split("#")[0].lstrip("/")
