@@ -30,6 +30,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '', 'doc_host': '', 'git_url
                                 'gru_bptt.audit.measure_band': ('audit.html#measure_band', 'gru_bptt/audit.py'),
                                 'gru_bptt.audit.onnx_model': ('audit.html#onnx_model', 'gru_bptt/audit.py'),
                                 'gru_bptt.audit.reference_run': ('audit.html#reference_run', 'gru_bptt/audit.py'),
+                                'gru_bptt.audit.stack_of': ('audit.html#stack_of', 'gru_bptt/audit.py'),
+                                'gru_bptt.audit.stack_reference_run': ('audit.html#stack_reference_run', 'gru_bptt/audit.py'),
                                 'gru_bptt.audit.stacked_grads': ('audit.html#stacked_grads', 'gru_bptt/audit.py'),
                                 'gru_bptt.audit.stacked_params': ('audit.html#stacked_params', 'gru_bptt/audit.py'),
                                 'gru_bptt.audit.torch_model': ('audit.html#torch_model', 'gru_bptt/audit.py')},
