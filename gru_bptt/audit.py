@@ -198,7 +198,7 @@ class FrameworkMissing(ImportError):
 class Model(NamedTuple):
     "A GRU under audit, as the audit sees it"
     name: str  # what it is, for the report
-    layers: list  # its weights: per layer, a list of `Stacked`, one per direction (forward, then reverse)
+    layers: list  # its weights: per layer, a list of Stacked, one per direction (forward, then reverse)
     dtype: str  # 'float32' or 'float64'
     forward: Callable  # (X (n_x, m, T), c0s: per layer a tuple of (H, m)) float64 -> the top layer's outputs (n_out, m, T), as float64
     backward: Callable|None = None  # (X, c0s, dC) -> (per layer a list of Stacked .grad (None for an array it lacks), dX, per layer a tuple of dc0), or None
@@ -434,7 +434,7 @@ def audit(model:Model,  # the GRU under audit (see `torch_model`, `keras_model`,
           T:int=20,  # sequence length of the random inputs (a golden file brings its own)
           m:int=4,  # batch size of the random inputs
           seed:int=0,  # seed of the random inputs and upstream gradient
-          band_data:dict|None=None,  # the band (default: the one shipped, see `load_band`)
+          band_data:dict|None=None,  # the band (default: the one shipped, see load_band)
          ) -> AuditReport:
     "Find the model's convention, then compare its forward and backward with the float64 reference against the band"
     for k, v in dict(T=T, m=m).items():

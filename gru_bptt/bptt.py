@@ -36,7 +36,7 @@ class TimeGrads(NamedTuple):
 
 def backward_over_time(step_backward:Callable,  # a cell's step backward: (dc, cache, params) -> (dc_prev, dx, grads)
                        dC,  # (n_a, m, T) upstream gradient on every state (Comp-2 of 2.1.2 at every step)
-                       cache,  # the `TimeCache` of `forward_over_time`
+                       cache,  # the TimeCache of forward_over_time
                       ) -> TimeGrads:
     "Back-propagation through time: the step backward from the last step to the first, the gradient carried between"
     steps, mask, params = cache.steps, cache.mask, cache.params
@@ -129,7 +129,7 @@ def grad_check(X,  # (n_x, m, T) inputs, float64
                Y,  # (m, T) integer labels
                params:Params,  # float64 parameters of any registered cell, with or without a head
                c0=None,  # (n_a, m) initial state; None for zeros
-               impl:str|None=None,  # which `loss_and_grads` path to check (None: fused where there is one)
+               impl:str|None=None,  # which loss_and_grads path to check (None: fused where there is one)
                methods=('central', 'complex'),  # numerical derivatives to compare with
                mask=None,  # (m, T) bool, True = a real step; None: all real
               ) -> GradReport:

@@ -24,7 +24,7 @@ __all__ = ['CELLS', 'GRU', 'GRU_AFTER', 'RNN', 'Cell', 'register_cell', 'cell_of
 class Cell(NamedTuple):
     "A recurrent cell: the class of its parameters (the spec), its step forward and backward, its register of proofs"
     name: str  # how it is named on the command line and in the registry, e.g. 'gru'
-    Params: type  # the `Params` subclass holding its arrays
+    Params: type  # the Params subclass holding its arrays
     forward: Callable  # (x, c_prev, params, **given) -> (c, cache)
     backward: Callable  # (dc, cache, params) -> (dc_prev, dx, dict of the step's parameter gradients)
     checks: CheckRegister  # the numerical proofs of its derivation
@@ -55,7 +55,7 @@ def cell_of(params:Params) -> Cell:
 
 # %% ../nbs/25_cells.ipynb #24d915d1
 def gru_cell_backward(dc,  # (n_a, m) ∂J/∂c⟨t⟩ as a gradient: both components of 2.1.2 already added
-                      cache,  # the `GRUCellCache` of `gru_cell_forward` for this step
+                      cache,  # the GRUCellCache of gru_cell_forward for this step
                       params:GRUParams,  # the parameters
                      ) -> tuple:  # (dc_prev (n_a, m), dx (n_x, m), dict of this step's 9 weight gradients)
     "One step of the backward pass, assembled from the section functions 2.1.3-2.1.8"
@@ -75,7 +75,7 @@ def gru_cell_backward(dc,  # (n_a, m) ∂J/∂c⟨t⟩ as a gradient: both compo
 
 # %% ../nbs/25_cells.ipynb #35e662d9
 def gru_cell_backward_after(dc,  # (n_a, m) ∂J/∂c⟨t⟩ (both components of 2.1.2 added)
-                            cache,  # the `GRUCellCache` of `gru_cell_forward` for this step
+                            cache,  # the GRUCellCache of gru_cell_forward for this step
                             params:GRUParams,  # reset-after parameters
                            ) -> tuple:  # (dc_prev (n_a, m), dx (n_x, m), dict of this step's 10 weight gradients)
     "One reset-after step of the backward pass: sections 2.1.3-2.1.8 with the reset-after page's changes"

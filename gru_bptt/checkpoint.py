@@ -164,7 +164,7 @@ def _remove_stale_temps(path:Path, now:float, keep:str) -> list:
 # %% ../nbs/62_checkpoint.ipynb #0739d894
 def save_checkpoint(path,  # the .npz file to (over)write
                     params:Params|GRUStack,  # the parameters (any cell's, or a stack of layers)
-                    optim:dict|None=None,  # `Optimizer.state_dict()`, or None
+                    optim:dict|None=None,  # Optimizer.state_dict(), or None
                     meta:dict|None=None,  # extras: name -> number, string or array (no objects, no NaN or inf)
                    ) -> Path:
     "Write a checkpoint atomically (temp file in the same folder, fsync, os.replace), after the checks `load_checkpoint` makes"

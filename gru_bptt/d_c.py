@@ -32,7 +32,7 @@ def dJ_dz_y(y_hat,  # (n_y, m) softmax output of one step (or (n_y, m, T) for al
 
 # %% ../nbs/12_d_c.ipynb #b0741d48
 def dJ_dc(from_next,  # (n_a, m) Comp-1: ∂J/∂c⟨t−1⟩ of step t+1 (zeros at the last step)
-          from_y_hat,  # (n_a, m) Comp-2: through ŷ⟨t⟩ (`dJ_dc_from_y_hat`, or W_yc @ dJ_dz_y with an output head)
+          from_y_hat,  # (n_a, m) Comp-2: through ŷ⟨t⟩ (dJ_dc_from_y_hat, or W_yc @ dJ_dz_y with an output head)
          ):
     "∂J/∂c⟨t⟩ as a gradient (n_a, m): the two components added"
     return from_next + from_y_hat

@@ -27,7 +27,7 @@ def state_grads(X,  # (n_x, m, T) inputs
                 Y,  # (m, T) labels (with last_only, only the last column matters)
                 params:Params,  # parameters of any registered cell (with or without a head)
                 c0=None,  # (n_a, m) initial state; None for zeros
-                last_only:bool=True,  # J is the last step's loss alone (else the sum over steps, as in `loss_and_grads`)
+                last_only:bool=True,  # J is the last step's loss alone (else the sum over steps, as in loss_and_grads)
                ) -> StateGrads:
     "∂J/∂c⟨t⟩ at every step, by the engine (`forward_over_time`, the one loss, `backward_over_time`)"
     X, c0 = check_inputs(X, c0, params)
@@ -69,7 +69,7 @@ def rnn_loss(X, Y, params:RNNParams, c0=None, last_only:bool=False) -> float:
 
 def rnn_loss_and_grads(X,  # (n_x, m, T) inputs
                        Y,  # (m, T) labels
-                       params:RNNParams,  # from `init_rnn_params` (or a dict of its arrays)
+                       params:RNNParams,  # from init_rnn_params (or a dict of its arrays)
                        c0=None,  # (n_a, m) initial state; None for zeros
                        last_only:bool=False,  # J is the last step's loss alone
                       ) -> tuple:  # (StateGrads, dict of parameter gradients)

@@ -88,7 +88,7 @@ def svg_figure(
     fig:plt.Figure,  # the figure to convert
     alt:str,         # what the figure shows, in words: read by screen readers in place of the picture
     name:str,        # a name for the figure, unique on its page: it prefixes every id of the SVG
-    close=True,      # close `fig` (a notebook then shows the SVG only, not also the inline backend's PNG)
+    close=True,      # close fig (a notebook then shows the SVG only, not also the inline backend's PNG)
 )->SVGFigure:
     "`fig` as SVG for an HTML page: reproducible, ids prefixed with `name`, `role=img` and `alt` as its `aria-label`."
     if not isinstance(alt, str) or not alt.strip(): raise ValueError(f'alt: expected a description of the figure, got {alt!r}')
@@ -311,7 +311,7 @@ def _hadamard_handle(color):
 # %% ../nbs/80_diagrams.ipynb #69c34efb
 def draw_gru_cell(
     ax=None,            # axes to draw into; when None a new figure is made
-    figsize=(10, 7.2),  # size of the new figure in inches (unused when `ax` is given)
+    figsize=(10, 7.2),  # size of the new figure in inches (unused when ax is given)
     fontsize=16,        # font size of the node symbols in points; the other labels scale with it
     show_eq=True,       # write next to each node the number (1)-(8) of the equation that defines it
 )->plt.Figure:          # the figure drawn into
@@ -349,7 +349,7 @@ PALE_TEXT = '#c9928c'   # their labels: lighter than the highlighted ones, still
 # %% ../nbs/80_diagrams.ipynb #fd4f75db
 def draw_gru_backward(
     ax=None,                # axes to draw into; when None a new figure is made
-    figsize=(10, 7.8),      # size of the new figure in inches (unused when `ax` is given)
+    figsize=(10, 7.8),      # size of the new figure in inches (unused when ax is given)
     fontsize=16,            # font size of the node symbols in points; the other labels scale with it
     grad_color=GRAD_COLOR,  # colour of the gradient arrows, the sums and their labels
     highlight=None,         # a section, '2.1.1' to '2.1.8': what it computes is drawn bold, the other gradients pale
@@ -413,7 +413,7 @@ def draw_gru_backward(
 def draw_bptt_unrolled(
     T=3,             # number of time steps drawn (3 keeps the labels at least 11 px on a 644 px column)
     ax=None,         # axes to draw into; when None a new figure is made
-    figsize=None,    # size of the new figure in inches; by default it grows with `T`
+    figsize=None,    # size of the new figure in inches; by default it grows with T
     fontsize=15,     # font size of the labels in points
 )->plt.Figure:       # the figure drawn into
     "The GRU unrolled over `T` steps: the state forward, its gradient back through time, summed at every step."
@@ -478,7 +478,7 @@ def backward_figure(
     highlight=None,  # None for Figure 2 as it is, or a section, '2.1.1' to '2.1.8', to draw bold what it computes
 )->SVGFigure:
     "Figure 2 (`draw_gru_backward`) as SVG with its description; with `highlight`, one section's part drawn bold."
-    fig = draw_gru_backward(highlight=highlight)   # checks `highlight`
+    fig = draw_gru_backward(highlight=highlight)   # checks highlight
     if highlight is None: return svg_figure(fig, ALT_FIGURE2, 'figure2')
     alt = (ALT_FIGURE2 + f" Drawn bold, the other gradients pale: what section {highlight}, this page, computes: "
            + SECTION_ALT[highlight])

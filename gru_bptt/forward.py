@@ -166,7 +166,7 @@ def spec_table(cls) -> str:
 def init_params(n_x:int,  # input size
                 n_a:int,  # state (hidden) size
                 n_y:int|None=None,  # number of classes of an output head; None: ŷ = softmax(c) as in the document
-                seed:int=0,  # seed of `np.random.default_rng`
+                seed:int=0,  # seed of np.random.default_rng
                 dtype=np.float64,  # np.float32 or np.float64
                 variant:str='reset_before',  # 'reset_before' (the document's cell) or 'reset_after' (adds b_cc)
                ) -> GRUParams:

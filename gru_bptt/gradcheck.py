@@ -98,7 +98,7 @@ class GradReport:
 # %% ../nbs/01_gradcheck.ipynb #db0b28d0
 def check_grads(f,  # scalar function of a container like `wrt` (must run on complex arrays for 'complex')
                 wrt,  # the point: a dict of arrays, a dataclass with items() (e.g. GRUParams), or one array
-                grads,  # the claimed gradients, same form and names as `wrt`, each the shape of its array
+                grads,  # the claimed gradients, same form and names as wrt, each the shape of its array
                 methods=('central', 'complex'),  # which numerical derivatives to compare with
                 h_central:float=1e-5,  # step of the central differences
                 h_complex:float=1e-30,  # step of the complex-step derivative

@@ -30,7 +30,7 @@ def _check_stack(a, name, shape, dims):
 def from_keras(kernel,  # (n_x, 3H) input kernel, column blocks z | r | h
                recurrent_kernel,  # (H, 3H) recurrent kernel, column blocks z | r | h
                bias,  # (2, 3H) input and recurrent biases with reset_after=True; (3H,) with reset_after=False
-               reset_after:bool=True,  # the layer's `reset_after` (Keras's default is True)
+               reset_after:bool=True,  # the layer's reset_after (Keras's default is True)
               ) -> GRUParams:
     "`GRUParams` computing exactly what `keras.layers.GRU` (sigmoid/tanh activations) computes with these weights"
     if not isinstance(reset_after, (bool, np.bool_)): raise TypeError(f'reset_after: expected True or False, got {reset_after!r}')
@@ -269,7 +269,7 @@ def torch_grads(grads:GRUParams|GRUStack,  # gradients from `loss_and_grads` or 
     return dict(_torch_named(grads, bias, cell, True, head_prefix, 'grads'))
 
 def from_torch_h0(h0,  # nn.GRU's initial state (num_layers·directions, m, H), tensor or array; an nn.GRUCell's (m, H)
-                  bidirectional:bool=False,  # the module's `bidirectional`
+                  bidirectional:bool=False,  # the module's bidirectional
                  ) -> list | np.ndarray:  # per layer an (H, m) array or a pair (forward, reverse); (H, m) for a cell's
     "An nn.GRU initial (or final) state in gru_bptt's form: the `c0` of `stack_forward` (a cell's: one (H, m) array)"
     h = _numpy(h0)
@@ -285,7 +285,7 @@ def to_torch_h0(c) -> np.ndarray:
     return np.stack([d.T for layer in c for d in (layer if isinstance(layer, (tuple, list)) else (layer,))])
 
 def torch_layout(x,  # an nn.GRU input: (T, m, n_x), or (m, T, n_x) if batch_first
-                 batch_first:bool=False,  # the module's `batch_first`
+                 batch_first:bool=False,  # the module's batch_first
                 ):
     "An nn.GRU input or output (tensor or array) in gru_bptt's (n, m, T) layout, as NumPy"
     x = _numpy(x)
@@ -349,7 +349,7 @@ def torch_check(gru,  # a float64 torch.nn.GRU (any num_layers, bidirectional, b
                 y,  # (m, T) integer labels (NumPy)
                 h0=None,  # initial state tensor (num_layers·directions, m, H), (m, H) for a cell; None for zeros
                 head=None,  # optional torch.nn.Linear(n_out, n_y) output head
-                impl:str='fused',  # the `loss_and_grads` (or `stack_loss_and_grads`) path to compare
+                impl:str='fused',  # the loss_and_grads (or stack_loss_and_grads) path to compare
                 mask=None,  # optional (m, T) bool: a prefix mask for an nn.GRU (PyTorch runs it packed); PyTorch's loss over real steps only
                ) -> dict:
     "Relative errors of gru_bptt's gradients against `loss.backward()` of `gru`: the loss, each parameter's .grad, input, h0"

@@ -21,7 +21,7 @@ def _need(package:str, who:str):
     try: return importlib.import_module(package)
     except ImportError: raise ImportError(f'{who} needs the {package} package: pip install "gru_bptt[onnx]" (or pip install {package})') from None
 
-ONNX_DIRECTIONS = ('forward', 'reverse', 'bidirectional')  # the ONNX GRU's `direction` attribute
+ONNX_DIRECTIONS = ('forward', 'reverse', 'bidirectional')  # the ONNX GRU's direction attribute
 
 def _directions(params, direction):
     "The parameters as a tuple (one GRUParams per ONNX direction) and the direction's name, checked"
@@ -76,9 +76,9 @@ def to_onnx(params,  # GRUParams, or a pair (forward, reverse) of them for a bid
             path=None,  # where to save the model (str or Path); None: only return it
             direction:str|None=None,  # 'forward' (default for one GRUParams), 'reverse', or 'bidirectional' (a pair)
             layout:int=0,  # 0: X (T, m, n_x), Y (T, num_directions, m, H); 1: X (m, T, n_x), Y (m, T, num_directions, H)
-            sequence_lens:bool=False,  # give the graph a `sequence_lens` input (int32, (m,)): each sequence's length
-            initial_h:bool=True,  # give the graph an `initial_h` input (without it the node starts from zeros)
-            opset:int=14,  # the ONNX opset, 14 or newer (GRU-14 brought `layout`)
+            sequence_lens:bool=False,  # give the graph a sequence_lens input (int32, (m,)): each sequence's length
+            initial_h:bool=True,  # give the graph an initial_h input (without it the node starts from zeros)
+            opset:int=14,  # the ONNX opset, 14 or newer (GRU-14 brought layout)
            ):
     "An ONNX model (`onnx.ModelProto`) of one standard GRU node computing `params`, saved to `path` if given"
     onnx = _need('onnx', 'to_onnx')

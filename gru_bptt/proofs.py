@@ -35,7 +35,7 @@ def random_cell(n_x:int=3,  # input size
                 m:int=2,  # batch size
                 seed:int=0,  # one seed for parameters, inputs, labels and upstream gradient
                 scale:float=1.0,  # multiplies the weights: larger values push gates towards saturation
-                cell:str='gru',  # which registered cell (see `CELLS`)
+                cell:str='gru',  # which registered cell (see CELLS)
                ) -> RandomCell:
     "A random float64 step of `cell`: params, x (n_x, m), c_prev (n_a, m), labels y (m,), upstream gradient g (n_a, m)"
     if cell not in CELLS: raise ValueError(f"cell: expected one of {', '.join(CELLS)}, got {cell!r}")
@@ -383,7 +383,7 @@ def reset_after_cell(cell:RandomCell) -> RandomCell:
 def random_cell_after(n_x:int=3,  # input size
                       n_a:int=4,  # state size (and number of classes)
                       m:int=2,  # batch size
-                      seed:int=0,  # seed of `random_cell`
+                      seed:int=0,  # seed of random_cell
                       scale:float=1.0,  # multiplies the weights (saturation)
                      ) -> RandomCell:
     "`random_cell` made reset-after"

@@ -36,7 +36,7 @@ def dJ_db_cc(dJ_dz_cc,  # (n_a, m) gradient with respect to z_cc⟨t⟩
 
 # %% ../nbs/22_reset_after.ipynb #62d2c8de
 def dJ_dgamma_r_after(dJ_dz_c,  # (n_a, m) gradient with respect to z_c⟨t⟩ (section 2.1.4)
-                      z_cc,  # (n_a, m) recurrent product W_ccᵀ c⟨t−1⟩ + b_cc (`recurrent_candidate`)
+                      z_cc,  # (n_a, m) recurrent product W_ccᵀ c⟨t−1⟩ + b_cc (recurrent_candidate)
                      ):
     "Reset-after ∂J/∂Γ_r⟨t⟩ as a gradient (n_a, m): ∂J/∂z_c ∘ z_cc"
     return dJ_dz_c * z_cc
@@ -46,7 +46,7 @@ def dJ_dc_prev_after(dJ_dc,  # (n_a, m) gradient with respect to c⟨t⟩ (secti
                      gamma_u,  # (n_a, m) update gate Γ_u⟨t⟩
                      dJ_dz_u,  # (n_a, m) gradient with respect to z_u⟨t⟩ (section 2.1.5)
                      dJ_dz_r,  # (n_a, m) gradient with respect to z_r⟨t⟩ (section 2.1.7)
-                     dJ_dz_cc,  # (n_a, m) gradient with respect to z_cc⟨t⟩ (`dJ_dz_cc`)
+                     dJ_dz_cc,  # (n_a, m) gradient with respect to z_cc⟨t⟩ (dJ_dz_cc)
                      params,  # the cell's parameters (a GRUParams) (W_uc, W_rc and W_cc are used)
                     ):
     "Reset-after ∂J/∂c⟨t−1⟩ (n_a, m), the four components added"

@@ -27,7 +27,7 @@ def fail(prog:str,  # the script's name
 
 # %% ../nbs/05_script.ipynb #47828c85
 def underscored(argv:list,  # the command line's arguments
-                flags:tuple=(),  # names of the on/off options (fastcore's `store_true`), which take no value
+                flags:tuple=(),  # names of the on/off options (fastcore's store_true), which take no value
                ) -> list:
     "Option names with dashes become underscores; `--flag=1`/`--flag=true` and `--flag=0`/`--flag=false` for on/off options"
     out = []
@@ -85,7 +85,7 @@ class DoesNotFit(MemoryError):
 def check_fits(nbytes:float,  # the estimated need, in bytes
                what:str,  # what needs it, for the message
                force:bool=False,  # go on whatever the estimate says
-               available:int|None=None,  # bytes available; None: read them with `available_memory`
+               available:int|None=None,  # bytes available; None: read them with available_memory
               ):
     "Raise `DoesNotFit` when `nbytes` exceeds the available memory (unless `force`, or it cannot be told)"
     available = available_memory() if available is None else available

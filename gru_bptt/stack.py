@@ -223,7 +223,7 @@ def stack_forward(X,  # (n_x, m, T) inputs
 
 # %% ../nbs/26_stack.ipynb #de149044
 def stack_backward(dC,  # (n_out, m, T) upstream gradient on every output state of the top layer
-                   cache:StackCache,  # from `stack_forward` (a fused cache serves one backward)
+                   cache:StackCache,  # from stack_forward (a fused cache serves one backward)
                   ) -> tuple:  # (grads: GRUStack without head, dX (n_x, m, T), dc0: per layer a tuple of per-direction (n_a, m))
     "Back-propagation through the stack: every layer's engine backward, fed the dX of the layer above"
     stack, mask = cache.stack, cache.mask
@@ -269,7 +269,7 @@ def _stack_loss_and_grads(X, Y, stack, c0s, mask, impl) -> StackResult:
 def stack_loss_and_grads(X,  # (n_x, m, T) inputs
                          Y,  # (m, T) integer labels in [0, n_y) (any integer on masked steps)
                          stack:GRUStack,  # the layers and optional head, float32 or float64
-                         c0=None,  # initial states per layer (see `stack_forward`); None: zeros
+                         c0=None,  # initial states per layer (see stack_forward); None: zeros
                          impl:str='reference',  # 'reference' (the engine) or 'fused'
                          mask=None,  # (m, T) bool, True = a real step; a prefix mask if any layer is bidirectional
                         ) -> StackResult:
@@ -297,7 +297,7 @@ def _c0_from(d:dict, stack:GRUStack) -> list:
 def stack_grad_check(X,  # (n_x, m, T) float64 inputs
                      Y,  # (m, T) integer labels
                      stack:GRUStack,  # float64 layers and optional head
-                     c0=None,  # initial states (see `stack_forward`); None: zeros
+                     c0=None,  # initial states (see stack_forward); None: zeros
                      impl:str='reference',  # the path whose gradients are checked
                      mask=None,  # (m, T) bool; a prefix mask if any layer is bidirectional
                      methods=('central', 'complex'),  # numerical derivatives to compare with
