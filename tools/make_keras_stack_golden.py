@@ -16,6 +16,8 @@ layers applied one after the other with `stateless_call`; the prefix of its arra
 - `bidi_sum_`: the same with merge_mode='sum' (output (m, T, 4)).
 - `bidi_masked_`: `bidi_concat_` with a prefix mask (True = a real step), the loss over real steps only.
 - `backwards_`: GRU(4, return_sequences=True, go_backwards=True).
+- `backwards_masked_`: the same with a prefix mask `mask`; Keras returns the outputs in reversed order, so the loss counts
+  the output steps of `loss_mask` = the mask reversed in time.
 - `last_`: GRU(4, return_sequences=True) -> GRU(5, return_sequences=False): the top layer returns its last state only.
 - `bidi_last_`, `bidi_sum_last_`: Bidirectional(GRU(4, return_sequences=False)), merge_mode 'concat' / 'sum' (output
   (m, 8) / (m, 4)).
@@ -55,8 +57,8 @@ def bidi(H, merge_mode, return_sequences=True):
     return keras.layers.Bidirectional(gru(H, return_sequences=return_sequences), merge_mode=merge_mode, dtype='float64',
                                       backward_layer=gru(H, return_sequences=return_sequences, go_backwards=True))
 
-def golden(layers, seed, n_states, mask=None, last=False):
-    "layers: built in a chain on (m, T, n_x); n_states: initial states per layer (1 or 2)"
+def golden(layers, seed, n_states, mask=None, last=False, loss_mask=None):
+    "layers: built in a chain on (m, T, n_x); n_states: initial states per layer (1 or 2); loss_mask: the output steps that count (default mask)"
     rng = np.random.default_rng(seed)
     shape, weights = (m, T, n_x), []
     for layer in layers:
@@ -71,7 +73,7 @@ def golden(layers, seed, n_states, mask=None, last=False):
     h0 = [[rng.uniform(-1, 1, (m, H)) for _ in range(k)] for H, k in zip(units, n_states)]
     n_out = shape[-1]
     y = rng.integers(0, n_out, (m,) if last else (m, T))
-    valid = np.ones(y.shape, bool) if mask is None else mask
+    valid = np.ones(y.shape, bool) if mask is None else mask if loss_mask is None else loss_mask
     ntv = [[v.value for v in layer.non_trainable_variables] for layer in layers]
     kw = {} if mask is None else {'mask': jnp.asarray(mask)}
 
@@ -91,6 +93,7 @@ def golden(layers, seed, n_states, mask=None, last=False):
         for i, w in enumerate(weights[l]): d[f'l{l}_w{i}'], d[f'd_l{l}_w{i}'] = w, np.asarray(dws[l][i])
         for j, h in enumerate(h0[l]): d[f'l{l}_h0_{j}'], d[f'd_l{l}_h0_{j}'] = h, np.asarray(dh0[l][j])
     if mask is not None: d['mask'] = mask
+    if loss_mask is not None: d['loss_mask'] = loss_mask
     return d
 
 configs = {
@@ -107,6 +110,9 @@ configs = {
 data = {}
 for name, (layers, seed, n_states, mask, last) in configs.items():
     data.update({f'{name}_{k}': v for k, v in golden(layers, seed, n_states, mask, last).items()})
+prefix = np.array([[1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 0, 0], [1, 0, 0, 0, 0, 0]], bool)
+data.update({f'backwards_masked_{k}': v for k, v in golden([gru(4, go_backwards=True)], 20, [1], prefix, loss_mask=prefix[:, ::-1]).items()})
+configs['backwards_masked'] = None
 data['configs'] = np.array(list(configs))
 data['versions'] = np.array(f'keras {keras.__version__}, jax {jax.__version__}, numpy {np.__version__}')
 os.makedirs(os.path.dirname(out_path), exist_ok=True)
