@@ -402,6 +402,7 @@ def random_torch_gru(n_x:int, n_a:int, n_y:int|None=None, seed:int=0, batch_firs
 
 # %% ../nbs/23_interop.ipynb #83561db9
 KERAS_MERGE_MODES = ('concat', 'sum')
+_INPUT_WEIGHTS = ('W_ux', 'W_rx', 'W_cx')   # the arrays that multiply a layer's input
 
 def _keras_layer(ws, l:int, reset_after:bool) -> tuple:
     "One Keras layer's get_weights() (3 arrays: a GRU; 6: a Bidirectional) as a tuple of GRUParams (forward[, reverse])"
@@ -417,29 +418,37 @@ def _keras_layer(ws, l:int, reset_after:bool) -> tuple:
 
 def from_keras_stack(weights:list,  # per layer, its get_weights(): a GRU's 3 arrays, or a Bidirectional(GRU)'s 6 (forward, then backward)
                      reset_after:bool=True,  # every layer's `reset_after` (Keras's default is True)
-                     merge_mode:str='concat',  # the Bidirectional layers' `merge_mode`: 'concat', or 'sum' (top layer only)
+                     merge_mode:str='concat',  # every Bidirectional layer's `merge_mode`: 'concat' or 'sum'
                     ) -> GRUStack:
-    "`GRUStack` computing what the chain of Keras GRU / Bidirectional(GRU) layers computes (a 'sum' top: a fixed head [I; I])"
+    "`GRUStack` computing what the chain of Keras GRU / Bidirectional(GRU) layers computes ('sum': duplicated input rows, a fixed head [I; I] on top)"
     if merge_mode not in KERAS_MERGE_MODES:
         raise ValueError(f'merge_mode: expected one of {KERAS_MERGE_MODES} (mul and ave are not supported), got {merge_mode!r}')
     if not isinstance(weights, (list, tuple)) or not weights:
         raise ValueError(f'weights: expected a non-empty list with one get_weights() per layer, got {weights!r}')
     layers = [_keras_layer(ws, l, reset_after) for l, ws in enumerate(weights)]
     if merge_mode == 'sum':
-        inner = [l for l, layer in enumerate(layers[:-1]) if len(layer) == 2]
-        if inner: raise ValueError(f"merge_mode: 'sum' is supported on the top layer only; weights[{inner[0]}] is a Bidirectional below the top")
-        if len(layers[-1]) == 1:
-            raise ValueError(f"merge_mode: 'sum' needs a Bidirectional top layer (6 arrays); weights[{len(layers) - 1}] is a GRU (3 arrays)")
+        if not any(len(layer) == 2 for layer in layers):
+            raise ValueError("merge_mode: 'sum' needs a Bidirectional layer (6 arrays); every layer given is a GRU (3 arrays)")
+        for l in range(1, len(layers)):                                         # W (h→ + h←) = [W; W]ᵀ [h→; h←]
+            if len(layers[l - 1]) == 2: layers[l] = tuple(p.like({n: np.concatenate([a, a]) if n in _INPUT_WEIGHTS else a for n, a in p.items()})
+                                                          for p in layers[l])
+    stack = GRUStack(layers)
+    if merge_mode == 'sum' and len(layers[-1]) == 2:
         H, dtype = layers[-1][0].n_a, layers[-1][0].dtype
         eye = np.eye(H, dtype=dtype)                                            # h→ + h← = [I; I]ᵀ [h→; h←]
-        return GRUStack(layers, np.concatenate([eye, eye]), np.zeros((H, 1), dtype)).check()
-    return GRUStack(layers).check()
+        stack = GRUStack(layers, np.concatenate([eye, eye]), np.zeros((H, 1), dtype))
+    return stack.check()
 
 def keras_stack_grads(grads:GRUStack,  # from `stack_loss_and_grads` or `stack_backward` on a `from_keras_stack` stack
+                      merge_mode:str='concat',  # the `merge_mode` given to `from_keras_stack`
                      ) -> list:
     "Per layer, the gradients in its get_weights() order (a Bidirectional: forward, then backward); a head is left out"
     if not isinstance(grads, GRUStack): raise TypeError(f'grads: expected a GRUStack, got {type(grads).__name__}')
-    return [[a for p in layer for a in keras_grads(p)] for layer in grads.layers]
+    if merge_mode not in KERAS_MERGE_MODES: raise ValueError(f'merge_mode: expected one of {KERAS_MERGE_MODES}, got {merge_mode!r}')
+    def fold(g):                                                                # a duplicated row block gets both halves' gradients
+        return g.like({n: a[:len(a) // 2] + a[len(a) // 2:] if n in _INPUT_WEIGHTS else a for n, a in g.items()})
+    return [[a for g in layer for a in keras_grads(fold(g) if merge_mode == 'sum' and l and len(grads.layers[l - 1]) == 2 else g)]
+            for l, layer in enumerate(grads.layers)]
 
 def from_keras_h0(h0:list,  # per layer: an (m, H) initial state for a GRU, a pair [forward, backward] for a Bidirectional
                  ) -> list:

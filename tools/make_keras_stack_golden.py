@@ -19,6 +19,8 @@ layers applied one after the other with `stateless_call`; the prefix of its arra
 - `backwards_masked_`: the same with a prefix mask `mask`; Keras returns the outputs in reversed order, so the loss counts
   the output steps of `loss_mask` = the mask reversed in time.
 - `last_`: GRU(4, return_sequences=True) -> GRU(5, return_sequences=False): the top layer returns its last state only.
+- `bidi_stacked_masked_`: Bidirectional(GRU(4)) -> Bidirectional(GRU(3)), concat, a prefix mask.
+- `bidi_sum_stacked_`: Bidirectional(GRU(4)) -> Bidirectional(GRU(3)), both merge_mode='sum'.
 - `bidi_last_`, `bidi_sum_last_`: Bidirectional(GRU(4, return_sequences=False)), merge_mode 'concat' / 'sum' (output
   (m, 8) / (m, 4)).
 
@@ -106,6 +108,8 @@ configs = {
     'last': ([gru(4), gru(5, return_sequences=False)], 17, [1, 1], None, True),
     'bidi_last': ([bidi(4, 'concat', return_sequences=False)], 18, [2], None, True),
     'bidi_sum_last': ([bidi(4, 'sum', return_sequences=False)], 19, [2], None, True),
+    'bidi_stacked_masked': ([bidi(4, 'concat'), bidi(3, 'concat')], 21, [2, 2], np.array([[1, 1, 1, 1, 1, 0], [1, 1, 1, 1, 1, 1], [1, 1, 0, 0, 0, 0]], bool), False),
+    'bidi_sum_stacked': ([bidi(4, 'sum'), bidi(3, 'sum')], 22, [2, 2], None, False),
 }
 data = {}
 for name, (layers, seed, n_states, mask, last) in configs.items():
