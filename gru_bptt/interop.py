@@ -12,8 +12,10 @@ from .forward import GRUParams, check_params
 from .stack import GRUStack
 
 # %% auto #0
-__all__ = ['from_keras', 'to_keras', 'keras_grads', 'keras_layout', 'from_torch', 'to_torch', 'to_torch_head', 'torch_grads',
-           'from_torch_h0', 'to_torch_h0', 'torch_layout', 'torch_states_check', 'torch_check', 'random_torch_gru']
+__all__ = ['KERAS_MERGE_MODES', 'from_keras', 'to_keras', 'keras_grads', 'keras_layout', 'from_torch', 'to_torch',
+           'to_torch_head', 'torch_grads', 'from_torch_h0', 'to_torch_h0', 'torch_layout', 'torch_states_check',
+           'torch_check', 'random_torch_gru', 'from_keras_stack', 'keras_stack_grads', 'from_keras_h0', 'keras_output',
+           'keras_upstream']
 
 # %% ../nbs/23_interop.ipynb #2b40c38c
 def _blocks(a, H, axis):
@@ -397,3 +399,101 @@ def random_torch_gru(n_x:int, n_a:int, n_y:int|None=None, seed:int=0, batch_firs
         for mod in [gru] + ([head] if head is not None else []):
             for w in mod.parameters(): w.copy_(torch.from_numpy(rng.uniform(-scale, scale, tuple(w.shape))))
     return gru, head
+
+# %% ../nbs/23_interop.ipynb #83561db9
+KERAS_MERGE_MODES = ('concat', 'sum')
+_INPUT_WEIGHTS = ('W_ux', 'W_rx', 'W_cx')   # the arrays that multiply a layer's input
+
+def _keras_layer(ws, l:int, reset_after:bool) -> tuple:
+    "One Keras layer's get_weights() (3 arrays: a GRU; 6: a Bidirectional) as a tuple of GRUParams (forward[, reverse])"
+    if not isinstance(ws, (list, tuple)) or len(ws) not in (3, 6):
+        raise ValueError(f"weights[{l}]: expected a layer's get_weights(): 3 arrays for a GRU (kernel, recurrent_kernel, bias) or 6 "
+                         'for a Bidirectional(GRU) (forward, then backward), got ' + (f'{len(ws)} arrays' if isinstance(ws, (list, tuple)) else type(ws).__name__))
+    out = []
+    for d in range(len(ws) // 3):
+        try: out.append(from_keras(*ws[3 * d:3 * d + 3], reset_after=reset_after))
+        except (TypeError, ValueError) as e:
+            raise type(e)(f'weights[{l}]' + (f' ({("forward", "backward")[d]} layer)' if len(ws) == 6 else '') + f': {e}') from None
+    return tuple(out)
+
+def from_keras_stack(weights:list,  # per layer, its get_weights(): a GRU's 3 arrays, or a Bidirectional(GRU)'s 6 (forward, then backward)
+                     reset_after:bool=True,  # every layer's reset_after (Keras's default is True)
+                     merge_mode:str='concat',  # every Bidirectional layer's merge_mode: 'concat' or 'sum'
+                    ) -> GRUStack:
+    "`GRUStack` computing what the chain of Keras GRU / Bidirectional(GRU) layers computes ('sum': duplicated input rows, a fixed head [I; I] on top)"
+    if merge_mode not in KERAS_MERGE_MODES:
+        raise ValueError(f'merge_mode: expected one of {KERAS_MERGE_MODES} (mul and ave are not supported), got {merge_mode!r}')
+    if not isinstance(weights, (list, tuple)) or not weights:
+        raise ValueError(f'weights: expected a non-empty list with one get_weights() per layer, got {weights!r}')
+    layers = [_keras_layer(ws, l, reset_after) for l, ws in enumerate(weights)]
+    if merge_mode == 'sum':
+        if not any(len(layer) == 2 for layer in layers):
+            raise ValueError("merge_mode: 'sum' needs a Bidirectional layer (6 arrays); every layer given is a GRU (3 arrays)")
+        for l in range(1, len(layers)):                                         # W (h→ + h←) = [W; W]ᵀ [h→; h←]
+            if len(layers[l - 1]) == 2: layers[l] = tuple(p.like({n: np.concatenate([a, a]) if n in _INPUT_WEIGHTS else a for n, a in p.items()})
+                                                          for p in layers[l])
+    stack = GRUStack(layers)
+    if merge_mode == 'sum' and len(layers[-1]) == 2:
+        H, dtype = layers[-1][0].n_a, layers[-1][0].dtype
+        eye = np.eye(H, dtype=dtype)                                            # h→ + h← = [I; I]ᵀ [h→; h←]
+        stack = GRUStack(layers, np.concatenate([eye, eye]), np.zeros((H, 1), dtype))
+    return stack.check()
+
+def keras_stack_grads(grads:GRUStack,  # from `stack_loss_and_grads` or `stack_backward` on a `from_keras_stack` stack
+                      merge_mode:str='concat',  # the merge_mode given to from_keras_stack
+                     ) -> list:
+    "Per layer, the gradients in its get_weights() order (a Bidirectional: forward, then backward); a head is left out"
+    if not isinstance(grads, GRUStack): raise TypeError(f'grads: expected a GRUStack, got {type(grads).__name__}')
+    if merge_mode not in KERAS_MERGE_MODES: raise ValueError(f'merge_mode: expected one of {KERAS_MERGE_MODES}, got {merge_mode!r}')
+    def fold(g):                                                                # a duplicated row block gets both halves' gradients
+        return g.like({n: a[:len(a) // 2] + a[len(a) // 2:] if n in _INPUT_WEIGHTS else a for n, a in g.items()})
+    return [[a for g in layer for a in keras_grads(fold(g) if merge_mode == 'sum' and l and len(grads.layers[l - 1]) == 2 else g)]
+            for l, layer in enumerate(grads.layers)]
+
+def from_keras_h0(h0:list,  # per layer: an (m, H) initial state for a GRU, a pair [forward, backward] for a Bidirectional
+                 ) -> list:
+    "Keras initial states as the c0 of `stack_forward`: per layer an (H, m) array, or a (forward, reverse) pair"
+    if not isinstance(h0, (list, tuple)): raise TypeError(f'h0: expected a list with one entry per layer, got {type(h0).__name__}')
+    def one(h, where):
+        if not isinstance(h, np.ndarray) or h.ndim != 2: raise ValueError(f'{where}: expected an (m, H) array, got {getattr(h, "shape", type(h).__name__)}')
+        return np.ascontiguousarray(h.T)
+    return [tuple(one(x, f'h0[{l}][{d}]') for d, x in enumerate(h)) if isinstance(h, (list, tuple)) else one(h, f'h0[{l}]')
+            for l, h in enumerate(h0)]
+
+# %% ../nbs/23_interop.ipynb #e2304565
+def _check_top(C, stack, name):
+    if not isinstance(stack, GRUStack): raise TypeError(f'stack: expected a GRUStack, got {type(stack).__name__}')
+    if not isinstance(C, np.ndarray) or C.ndim != 3 or C.shape[0] != stack.n_out():
+        raise ValueError(f'{name}: expected the top output\'s shape (n_out, m, T) with n_out = {stack.n_out()}, got {getattr(C, "shape", type(C).__name__)}')
+
+def keras_output(C,  # (n_out, m, T) the stack's top output, from `stack_forward`
+                 stack:GRUStack,  # from from_keras_stack (a head there is the sum merge)
+                 return_sequences:bool=True,  # the top Keras layer's return_sequences
+                ) -> np.ndarray:  # (m, T, n) with return_sequences, (m, n) without
+    "What the Keras model returns: the top layer's states merged (a head applied), all steps or the last one, in Keras's layout"
+    _check_top(C, stack, 'C')
+    if not return_sequences:
+        top, rows = stack.layers[-1], stack.layers[-1][0].n_a
+        C = np.concatenate([C[:rows, :, -1:], C[rows:, :, :1]]) if len(top) == 2 else C[:, :, -1:]   # the backward layer ends at t = 0
+    if stack.has_head: C = np.tensordot(stack.W_yc.T, C, axes=1) + stack.b_y[:, :, None]
+    out = C.transpose(1, 2, 0)
+    return np.ascontiguousarray(out if return_sequences else out[:, 0])
+
+def keras_upstream(d_out,  # ∂J/∂(Keras's output): (m, T, n) with return_sequences, (m, n) without
+                   stack:GRUStack,  # the stack keras_output read
+                   T:int,  # the number of steps
+                   return_sequences:bool=True,  # the top Keras layer's return_sequences
+                  ) -> np.ndarray:  # (n_out, m, T) the dC of `stack_backward`
+    "The transpose of `keras_output`: the upstream gradient on the stack's top output"
+    if not isinstance(stack, GRUStack): raise TypeError(f'stack: expected a GRUStack, got {type(stack).__name__}')
+    n = stack.n_y
+    if not isinstance(d_out, np.ndarray) or d_out.ndim != (3 if return_sequences else 2) or d_out.shape[-1] != n or (return_sequences and d_out.shape[1] != T):
+        raise ValueError(f'd_out: expected shape ' + (f'(m, T, n) = (m, {T}, {n})' if return_sequences else f'(m, n) = (m, {n})') +
+                         f' for return_sequences={return_sequences}, got {getattr(d_out, "shape", type(d_out).__name__)}')
+    D = d_out.transpose(2, 0, 1) if return_sequences else d_out.T[:, :, None]
+    if stack.has_head: D = np.tensordot(stack.W_yc, D, axes=1)
+    if return_sequences: return np.ascontiguousarray(D)
+    dC, top, rows = np.zeros((stack.n_out(), D.shape[1], T), D.dtype), stack.layers[-1], stack.layers[-1][0].n_a
+    dC[:rows, :, -1] = D[:rows, :, 0]
+    if len(top) == 2: dC[rows:, :, 0] = D[rows:, :, 0]
+    return dC
