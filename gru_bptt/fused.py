@@ -169,7 +169,7 @@ def _backward_setup(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the r
 
 # %% ../nbs/31_fused.ipynb #b768bad6
 def _backward_steps_before(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the recurrence, for steps t = 0..T−1
-                           cache:FusedCache,  # the forward's cache, after _backward_coefficients
+                           cache:FusedCache,  # the forward's cache, after `_backward_coefficients`
                            dc0,  # (m, n_a) written: ∂J/∂c⟨0⟩
                           ) -> tuple:  # (the input of W_cc per step, (T, m, n_a); ∂J/∂ of its product, (T, m, n_a))
     "The document's backward recurrence (reset before): ∂J/∂z of every step into `cache.x_proj`, and ∂J/∂c⟨0⟩"
@@ -191,7 +191,7 @@ def _backward_steps_before(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outsid
 
 # %% ../nbs/31_fused.ipynb #b02ad4d0
 def _backward_steps_after(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the recurrence, for steps t = 0..T−1
-                          cache:FusedCache,  # the forward's cache, after _backward_coefficients
+                          cache:FusedCache,  # the forward's cache, after `_backward_coefficients`
                           dc0,  # (m, n_a) written: ∂J/∂c⟨0⟩
                          ) -> tuple:  # (the input of W_cc per step, (T, m, n_a); ∂J/∂ of its product, (T, m, n_a))
     "PyTorch's backward recurrence (reset after): ∂J/∂z of every step into `cache.x_proj`, and ∂J/∂c⟨0⟩"
@@ -239,7 +239,7 @@ def _input_grad(dZ,  # (3, T, m, n_a) ∂J/∂z [r, u, c] per step
 
 # %% ../nbs/31_fused.ipynb #2d2ec1ef
 def _backward(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the recurrence, for steps t = 0..T−1, contiguous
-              cache:FusedCache,  # the cache of fused_forward, not yet used
+              cache:FusedCache,  # the cache of `fused_forward`, not yet used
              ) -> tuple:  # (dict of the cell's gradients, dX (n_x, m, T), dc0 (n_a, m))
     "The backward pass in the internal layout: coefficients, the variant's recurrence, then the products over all steps"
     if cache.spent: raise ValueError('cache: already used by a backward pass, which overwrote its buffers; run fused_forward again')
@@ -255,7 +255,7 @@ def _backward(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the recurre
     return grads, _input_grad(cache.x_proj, p), np.ascontiguousarray(dc0.T)
 
 def fused_backward(dC,  # (n_a, m, T) ∂J/∂c⟨t⟩ for t = 1..T from outside the recurrence (the states' upstream gradient)
-                   cache:FusedCache,  # the cache of fused_forward; used up (its buffers are overwritten)
+                   cache:FusedCache,  # the cache of `fused_forward`; used up (its buffers are overwritten)
                   ) -> tuple:  # (dict name -> gradient of the cell's parameters, dX (n_x, m, T), dc0 (n_a, m))
     "Back-propagation through time of an upstream gradient on every state: the cell's gradients, ∂J/∂X and ∂J/∂c⟨0⟩"
     T, m, n_a = cache.states.shape[0] - 1, cache.states.shape[1], cache.params.n_a
@@ -267,7 +267,7 @@ def fused_backward(dC,  # (n_a, m, T) ∂J/∂c⟨t⟩ for t = 1..T from outside
 class FusedResult(NamedTuple):
     "What `fused_loss_and_grads` returns"
     loss: float  # J = (1/m) Σ_examples Σ_t −log ŷ[label]
-    grads: dict  # name -> ∂J/∂θ for every parameter in params.items(), each the shape of its parameter, C-contiguous
+    grads: dict  # name -> ∂J/∂θ for every parameter in `params.items()`, each the shape of its parameter, C-contiguous
     dX: np.ndarray  # (n_x, m, T) ∂J/∂X
     dc0: np.ndarray  # (n_a, m) ∂J/∂c⟨0⟩
     c_last: np.ndarray  # (n_a, m) the state after the last step
