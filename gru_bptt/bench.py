@@ -58,7 +58,7 @@ def _import(name, hint):
 
 # %% ../nbs/50_bench.ipynb #f1c7c2c3
 def numpy_path(impl:str,  # 'fused' or 'reference'
-               workspace:bool=False,  # keep a `FusedWorkspace` between calls (fused only), as a training loop does
+               workspace:bool=False,  # keep a FusedWorkspace between calls (fused only), as a training loop does
               ):
     "`loss_and_grads` with `impl`, with or without a workspace kept between the calls"
     def setup(X, Y, params, c0):
@@ -397,7 +397,7 @@ def run_bench(sizes=SIZES,  # (m, T, n_x, n_a) tuples
               repeats:int=5,  # timed calls per path (after one warm-up)
               paths=PATHS,  # which paths to run
               progress:bool=True,  # show a progress bar over the grid
-              clock:str='wall',  # 'wall' or 'cpu' (see `time_paths`): cpu on a machine other processes share
+              clock:str='wall',  # 'wall' or 'cpu' (see time_paths): cpu on a machine other processes share
              ) -> BenchResult:
     "Time forward + backward of every path on every size and dtype; peak memory; ratios"
     from fastprogress.fastprogress import progress_bar
@@ -510,7 +510,7 @@ def _minor_faults() -> int:
 def profile_fused(m:int, T:int, n_x:int, n_a:int,  # the size
                   dtype='float32',  # float32 or float64
                   repeats:int=5,  # timed repeats: each phase's best is kept
-                  clock:str='wall',  # 'wall' or 'cpu' (see `time_paths`)
+                  clock:str='wall',  # 'wall' or 'cpu' (see time_paths)
                  ) -> dict:  # phase -> ms (the `PROFILE_PHASES`), and 'total ms', 'faults', 'floor ms'
     "Where one `loss_and_grads(impl='fused')` call spends its time, phase by phase, with hand-placed timers"
     X, Y, p, c0 = make_problem(m, T, n_x, n_a, dtype)
@@ -574,9 +574,9 @@ def run_scale(dtype='float32',  # one dtype
               threads:int=1,  # threads for every library
               repeats:int=3,  # timed calls per path
               sizes=SCALE_SIZES,  # (m, T, n_x, n_a) tuples
-              peers_up_to:float=8e10,  # the peers (nn.GRU, JAX jit) run where `flops` is at most this; above it fused and floor only
+              peers_up_to:float=8e10,  # the peers (nn.GRU, JAX jit) run where flops is at most this; above it fused and floor only
               progress:bool=True,  # show a progress bar
-              clock:str='wall',  # 'wall' or 'cpu' (see `time_paths`)
+              clock:str='wall',  # 'wall' or 'cpu' (see time_paths)
              ) -> BenchResult:
     "The scale grid: a `BenchResult` with a row per size, peers only up to `peers_up_to` flops"
     small = [s for s in sizes if flops(*s) <= peers_up_to]; large = [s for s in sizes if flops(*s) > peers_up_to]

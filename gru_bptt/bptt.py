@@ -85,7 +85,7 @@ def loss_and_grads(X,  # (n_x, m, T) inputs: batch as columns, time last
                    c0=None,  # (n_a, m) initial state; None for zeros
                    impl:str|None=None,  # 'fused' (fast, GRU only) or 'reference' (the engine); None: fused where there is one
                    mask=None,  # (m, T) bool, True = a real step; masked steps carry the state and add no loss
-                   workspace=None,  # a `FusedWorkspace` kept between calls (fused path only); None: fresh buffers
+                   workspace=None,  # a FusedWorkspace kept between calls (fused path only); None: fresh buffers
                   ) -> BPTTResult:
     "Loss J = (1/m) Σ_examples Σ_t −log ŷ[label] and its gradients with respect to every parameter, X and c0"
     if impl is None: impl = 'fused' if isinstance(params, GRUParams) else 'reference'
@@ -189,7 +189,7 @@ def truncated_loss_and_grads(X,  # (n_x, m, T) inputs
                              c0=None,  # (n_a, m) initial state; None for zeros
                              impl:str|None=None,  # 'fused' or 'reference'; None: fused where there is one
                              mask=None,  # (m, T) bool, True = a real step; None: all real
-                             workspace=None,  # a `FusedWorkspace` kept between calls (fused path only); None: fresh buffers
+                             workspace=None,  # a FusedWorkspace kept between calls (fused path only); None: fresh buffers
                             ) -> BPTTResult:
     "Truncated BPTT: the loss and gradients summed over chunks of `chunk` steps, the state carried, the gradient stopped"
     if not isinstance(chunk, (int, np.integer)) or isinstance(chunk, bool) or chunk < 1:

@@ -44,7 +44,7 @@ _GATE_SIGNS = (-1, -1, 1)  # gate order everywhere: r, u, c; the two sigmoid gat
 
 def _input_projections(X,  # (n_x, m, T) inputs
                        params:GRUParams,  # the parameters (either variant)
-                       workspace=None,  # a `FusedWorkspace` to take the buffers from; None: fresh arrays
+                       workspace=None,  # a FusedWorkspace to take the buffers from; None: fresh arrays
                       ) -> tuple:  # (X_rows (T m, n_x), x_proj (3, T, m, n_a))
     "The input projections of every step, gate-first [r, u, c]: one product per gate over all T·m rows, r and u negated"
     p, (n_x, m, T), n_a = params, X.shape, params.n_a
@@ -190,7 +190,7 @@ def _backward_coefficients(states,  # (T+1, m, n_a) the states c⟨0⟩ … c⟨
 # %% ../nbs/31_fused.ipynb #1dd0759c
 def _backward_setup(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the recurrence, for steps t = 0..T−1
                     params:GRUParams,  # the parameters
-                    workspace=None,  # a `FusedWorkspace` to take `dc_parts` from; None: a fresh array
+                    workspace=None,  # a FusedWorkspace to take dc_parts from; None: a fresh array
                    ) -> tuple:  # (W_ccT, W_ruT (2, n_a, n_a), ones (5,), dc_parts (2, 5, m, n_a))
     "The transposed recurrent weights and the alternating buffer of ∂J/∂c's parts, seeded with ∂J/∂c⟨T⟩"
     (T, m, n_a), dt = dC_out.shape, params.dtype
@@ -204,7 +204,7 @@ def _backward_setup(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the r
 
 # %% ../nbs/31_fused.ipynb #1ebeed00
 def _backward_steps_before(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the recurrence, for steps t = 0..T−1
-                           cache:FusedCache,  # the forward's cache, after `_backward_coefficients`
+                           cache:FusedCache,  # the forward's cache, after _backward_coefficients
                            dc0,  # (m, n_a) written: ∂J/∂c⟨0⟩
                           ) -> tuple:  # (the input of W_cc per step, (T, m, n_a); ∂J/∂ of its product, (T, m, n_a))
     "The document's backward recurrence (reset before): ∂J/∂z of every step into `cache.x_proj`, and ∂J/∂c⟨0⟩"
@@ -226,7 +226,7 @@ def _backward_steps_before(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outsid
 
 # %% ../nbs/31_fused.ipynb #fee06acf
 def _backward_steps_after(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the recurrence, for steps t = 0..T−1
-                          cache:FusedCache,  # the forward's cache, after `_backward_coefficients`
+                          cache:FusedCache,  # the forward's cache, after _backward_coefficients
                           dc0,  # (m, n_a) written: ∂J/∂c⟨0⟩
                          ) -> tuple:  # (the input of W_cc per step, (T, m, n_a); ∂J/∂ of its product, (T, m, n_a))
     "PyTorch's backward recurrence (reset after): ∂J/∂z of every step into `cache.x_proj`, and ∂J/∂c⟨0⟩"
@@ -287,7 +287,7 @@ def _input_grad(dZ,  # (T, m, 3, n_a) ∂J/∂z [r | u | c] per step
 
 # %% ../nbs/31_fused.ipynb #dde54cee
 def _backward(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the recurrence, for steps t = 0..T−1, contiguous
-              cache:FusedCache,  # the cache of `fused_forward`, not yet used
+              cache:FusedCache,  # the cache of fused_forward, not yet used
              ) -> tuple:  # (dict of the cell's gradients, dX (n_x, m, T), dc0 (n_a, m))
     "The backward pass in the internal layout: coefficients, the variant's recurrence, then the products over all steps"
     if cache.spent: raise ValueError('cache: already used by a backward pass, or its workspace by a later forward, which overwrote '
@@ -306,7 +306,7 @@ def _backward(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the recurre
     return grads, _input_grad(dZ_rows, p), np.ascontiguousarray(dc0.T)
 
 def fused_backward(dC,  # (n_a, m, T) ∂J/∂c⟨t⟩ for t = 1..T from outside the recurrence (the states' upstream gradient)
-                   cache:FusedCache,  # the cache of `fused_forward`; used up (its buffers are overwritten)
+                   cache:FusedCache,  # the cache of fused_forward; used up (its buffers are overwritten)
                   ) -> tuple:  # (dict name -> gradient of the cell's parameters, dX (n_x, m, T), dc0 (n_a, m))
     "Back-propagation through time of an upstream gradient on every state: the cell's gradients, ∂J/∂X and ∂J/∂c⟨0⟩"
     T, m, n_a = cache.states.shape[0] - 1, cache.states.shape[1], cache.params.n_a
@@ -318,7 +318,7 @@ def fused_backward(dC,  # (n_a, m, T) ∂J/∂c⟨t⟩ for t = 1..T from outside
 class FusedResult(NamedTuple):
     "What `fused_loss_and_grads` returns"
     loss: float  # J = (1/m) Σ_examples Σ_t −log ŷ[label]
-    grads: dict  # name -> ∂J/∂θ for every parameter in `params.items()`, each the shape of its parameter, C-contiguous
+    grads: dict  # name -> ∂J/∂θ for every parameter in params.items(), each the shape of its parameter, C-contiguous
     dX: np.ndarray  # (n_x, m, T) ∂J/∂X
     dc0: np.ndarray  # (n_a, m) ∂J/∂c⟨0⟩
     c_last: np.ndarray  # (n_a, m) the state after the last step

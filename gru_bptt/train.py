@@ -50,8 +50,8 @@ class StepResult(NamedTuple):
 
 # %% ../nbs/63_train.ipynb #8959f147
 def train_step(params:Params,  # any cell's parameters, updated in place by `opt`
-               opt:Optimizer,  # an optimiser built on `params`
-               batch,  # a task's `Batch`
+               opt:Optimizer,  # an optimiser built on params
+               batch,  # a task's Batch
                c0=None,  # (n_a, m) state carried from the previous batch, or None for zeros
                bptt:int|None=None,  # back-propagate through chunks of this many steps; None: the whole batch
                clip:float|None=5.,  # clip the gradients to this global norm; None or 0: no clipping
@@ -82,14 +82,14 @@ class FitResult(NamedTuple):
 # %% ../nbs/63_train.ipynb #22e3ee14
 def fit(task:Task,  # gives the batches
         params:Params,  # any cell's parameters, updated in place
-        opt:Optimizer,  # built on `params`
+        opt:Optimizer,  # built on params
         steps:int,  # run until this step (exclusive)
         m:int=32,  # batch size
         bptt:int|None=None,  # truncation length within a batch; None: the whole batch
         clip:float|None=5.,  # global-norm clipping; None or 0: none
         start:int=0,  # first step (after a resume)
-        c=None,  # carried state from before `start` (tasks with carry_state)
-        losses=(),  # losses of the steps before `start`
+        c=None,  # carried state from before start (tasks with carry_state)
+        losses=(),  # losses of the steps before start
         progress:bool=True,  # show a fastprogress bar
         callback=None,  # called as callback(k, c, losses) after every finite step k
        ) -> FitResult:
@@ -191,7 +191,7 @@ def _saved(meta, key, ck_path):
 def train(task:Task,  # the task (its seed fixes the batches)
           n_a:int=32,  # state size
           optimiser:str='adam',  # 'sgd', 'momentum', 'adam' or 'adagrad'
-          lr:float|None=None,  # learning rate; None: a default per optimiser (`DEFAULT_LR`)
+          lr:float|None=None,  # learning rate; None: a default per optimiser (DEFAULT_LR)
           steps:int=300,  # total steps (a resumed run continues up to this)
           m:int=32,  # batch size
           bptt:int|None=None,  # truncation length within a batch; None: the task's whole sequence
