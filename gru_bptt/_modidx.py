@@ -43,6 +43,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '', 'doc_host': '', 'git_url
                                 'gru_bptt.bench.BenchResult.to_csv': ('bench.html#benchresult.to_csv', 'gru_bptt/bench.py'),
                                 'gru_bptt.bench.PeerMissing': ('bench.html#peermissing', 'gru_bptt/bench.py'),
                                 'gru_bptt.bench._cpu_model': ('bench.html#_cpu_model', 'gru_bptt/bench.py'),
+                                'gru_bptt.bench._floor_operands': ('bench.html#_floor_operands', 'gru_bptt/bench.py'),
+                                'gru_bptt.bench._floor_products': ('bench.html#_floor_products', 'gru_bptt/bench.py'),
                                 'gru_bptt.bench._fused_phases': ('bench.html#_fused_phases', 'gru_bptt/bench.py'),
                                 'gru_bptt.bench._import': ('bench.html#_import', 'gru_bptt/bench.py'),
                                 'gru_bptt.bench._minor_faults': ('bench.html#_minor_faults', 'gru_bptt/bench.py'),

@@ -69,27 +69,33 @@ def numpy_path(impl:str,  # 'fused' or 'reference'
     return setup
 
 # %% ../nbs/50_bench.ipynb #c2e71b86
+def _floor_operands(X, params:GRUParams) -> dict:
+    "The operands and outputs of the floor's products, as NumPy arrays allocated beforehand (gates side by side, as the fused path)"
+    p, (n_x, m, T), a = params, X.shape, params.n_a
+    dt, rng, cont = p.dtype, np.random.default_rng(0), np.ascontiguousarray
+    W_x, W_g = np.concatenate([p.W_rx, p.W_ux, p.W_cx], axis=1), np.concatenate([p.W_rc, p.W_uc], axis=1)
+    o = dict(W_x=W_x, W_xT=cont(W_x.T), W_g=W_g, W_gT=cont(W_g.T), W_cc=cont(p.W_cc), W_ccT=cont(p.W_cc.T),
+             Xr=cont(X.transpose(2, 1, 0)).reshape(T * m, n_x))
+    o.update(Cp=rng.standard_normal((T * m, a)).astype(dt), RC=rng.standard_normal((T * m, a)).astype(dt),
+             dZ=rng.standard_normal((T * m, 3 * a)).astype(dt), Zx=np.empty((T * m, 3 * a), dt), dX=np.empty((T * m, n_x), dt),
+             dW_x=np.empty((n_x, 3 * a), dt), dW_g=np.empty((a, 2 * a), dt), dW_cc=np.empty((a, a), dt))
+    o.update(zip('cgod', (rng.standard_normal((m, k * a)).astype(dt) for k in (1, 2, 1, 1))), dz=rng.standard_normal((m, 3 * a)).astype(dt))
+    return o
+
+def _floor_products(mm, o:dict, T:int):
+    "Every product of one forward and backward pass, with `mm(a, b, out=...)` (np.matmul or torch.matmul)"
+    a = o['W_cc'].shape[0]
+    mm(o['Xr'], o['W_x'], out=o['Zx'])                                                      # input projections
+    for _ in range(T): mm(o['c'], o['W_g'], out=o['g']); mm(o['c'], o['W_cc'], out=o['o'])  # forward recurrence
+    for _ in range(T): mm(o['dz'][:, 2 * a:], o['W_ccT'], out=o['d']); mm(o['dz'][:, :2 * a], o['W_gT'], out=o['o'])  # backward
+    mm(o['dZ'], o['W_xT'], out=o['dX'])                                                     # ∂J/∂X
+    mm(o['Xr'].T, o['dZ'], out=o['dW_x']); mm(o['Cp'].T, o['dZ'][:, :2 * a], out=o['dW_g'])  # weight gradients
+    mm(o['RC'].T, o['dZ'][:, 2 * a:], out=o['dW_cc'])
+
 def floor_path(X, Y, params:GRUParams, c0):
     "The matrix products the forward and backward passes need, and nothing else"
-    p, (n_x, m, T), a = params, X.shape, params.n_a
-    dt, rng = p.dtype, np.random.default_rng(0)
-    W_x = np.concatenate([p.W_rx, p.W_ux, p.W_cx], axis=1); W_xT = np.ascontiguousarray(W_x.T)
-    W_g = np.concatenate([p.W_rc, p.W_uc], axis=1); W_gT = np.ascontiguousarray(W_g.T)
-    W_cc, W_ccT = p.W_cc, np.ascontiguousarray(p.W_cc.T)
-    Xr = np.ascontiguousarray(X.transpose(2, 1, 0)).reshape(T * m, n_x)
-    Cp, RC = (rng.standard_normal((T * m, a)).astype(dt) for _ in range(2))
-    dZ = rng.standard_normal((T * m, 3 * a)).astype(dt)
-    Zx, dX = np.empty((T * m, 3 * a), dt), np.empty((T * m, n_x), dt)
-    dW_x, dW_g, dW_cc = np.empty((n_x, 3 * a), dt), np.empty((a, 2 * a), dt), np.empty((a, a), dt)
-    c, g, o, d = (rng.standard_normal((m, k * a)).astype(dt) for k in (1, 2, 1, 1))
-    dz = rng.standard_normal((m, 3 * a)).astype(dt)
-    def run():
-        np.matmul(Xr, W_x, out=Zx)                                           # input projections
-        for t in range(T): np.matmul(c, W_g, out=g); np.matmul(c, W_cc, out=o)             # forward recurrence
-        for t in range(T): np.matmul(dz[:, 2 * a:], W_ccT, out=d); np.matmul(dz[:, :2 * a], W_gT, out=o)  # backward
-        np.matmul(dZ, W_xT, out=dX)                                          # ∂J/∂X
-        np.matmul(Xr.T, dZ, out=dW_x); np.matmul(Cp.T, dZ[:, :2 * a], out=dW_g); np.matmul(RC.T, dZ[:, 2 * a:], out=dW_cc)
-    return run
+    o, T = _floor_operands(X, params), X.shape[2]
+    return lambda: _floor_products(np.matmul, o, T)
 
 # %% ../nbs/50_bench.ipynb #96dbe054
 def torch_gru_path(X, Y, params:GRUParams, c0):
@@ -160,25 +166,9 @@ def jax_path(X, Y, params:GRUParams, c0):
 def floor_torch_path(X, Y, params:GRUParams, c0):
     "The NumPy floor's products, call for call, in PyTorch (its BLAS), into tensors allocated beforehand"
     torch = _import('torch', 'pip install torch')
-    p, (n_x, m, T), a = params, X.shape, params.n_a
-    dt, rng, t = p.dtype, np.random.default_rng(0), torch.from_numpy
-    W_x = t(np.concatenate([p.W_rx, p.W_ux, p.W_cx], axis=1)); W_xT = W_x.T.contiguous()
-    W_g = t(np.concatenate([p.W_rc, p.W_uc], axis=1)); W_gT = W_g.T.contiguous()
-    W_cc = t(np.ascontiguousarray(p.W_cc)); W_ccT = W_cc.T.contiguous()
-    Xr = t(np.ascontiguousarray(X.transpose(2, 1, 0)).reshape(T * m, n_x))
-    Cp, RC = (t(rng.standard_normal((T * m, a)).astype(dt)) for _ in range(2))
-    dZ = t(rng.standard_normal((T * m, 3 * a)).astype(dt))
-    Zx, dX = torch.empty((T * m, 3 * a), dtype=Xr.dtype), torch.empty((T * m, n_x), dtype=Xr.dtype)
-    dW_x, dW_g, dW_cc = (torch.empty(s, dtype=Xr.dtype) for s in ((n_x, 3 * a), (a, 2 * a), (a, a)))
-    c, g, o, d = (t(rng.standard_normal((m, k * a)).astype(dt)) for k in (1, 2, 1, 1))
-    dz = t(rng.standard_normal((m, 3 * a)).astype(dt))
+    o, T = {k: torch.from_numpy(v) for k, v in _floor_operands(X, params).items()}, X.shape[2]
     def run():
-        with torch.no_grad():
-            torch.matmul(Xr, W_x, out=Zx)                                   # input projections
-            for _ in range(T): torch.matmul(c, W_g, out=g); torch.matmul(c, W_cc, out=o)   # forward recurrence
-            for _ in range(T): torch.matmul(dz[:, 2 * a:], W_ccT, out=d); torch.matmul(dz[:, :2 * a], W_gT, out=o)  # backward
-            torch.matmul(dZ, W_xT, out=dX)                                  # ∂J/∂X
-            torch.matmul(Xr.T, dZ, out=dW_x); torch.matmul(Cp.T, dZ[:, :2 * a], out=dW_g); torch.matmul(RC.T, dZ[:, 2 * a:], out=dW_cc)
+        with torch.no_grad(): _floor_products(torch.matmul, o, T)
     return run
 
 # %% ../nbs/50_bench.ipynb #e671ebd2
