@@ -30,13 +30,23 @@ EXERCISES = {}  # name -> Exercise
 
 def _scene_parts(scene):
     "The step's cache, ∂J/∂c⟨t⟩ and the partial gradients a section works from, by the package's verified functions"
+    from gru_bptt.d_y_hat import dJ_dy_hat
     from gru_bptt.d_c_tilde import dJ_dc_tilde, dJ_dgamma_u
     from gru_bptt.d_candidate import dJ_dz_c
+    from gru_bptt.d_update import dJ_dz_u
+    from gru_bptt.d_gamma_r import dJ_dgamma_r
+    from gru_bptt.d_relevance import dJ_dz_r
     c, k, y_hat = cell_forward(scene)
     dc = scene_dJ_dc(scene, y_hat)
     gamma_u = getattr(k, 'gamma_u', getattr(k, 'gamma_f', None))
     dz_c = dJ_dz_c(dJ_dc_tilde(dc, gamma_u), k.c_tilde)
-    return k, dict(dJ_dc=dc, dJ_dc_tilde=dJ_dc_tilde(dc, gamma_u), dJ_dgamma_u=dJ_dgamma_u(dc, k.c_tilde, k.c_prev), dJ_dz_c=dz_c)
+    d = dict(y_hat=y_hat, dJ_dy_hat=dJ_dy_hat(y_hat, one_hot(scene.y, y_hat.shape[0])), dJ_dc=dc,
+             dJ_dc_tilde=dJ_dc_tilde(dc, gamma_u), dJ_dgamma_u=dJ_dgamma_u(dc, k.c_tilde, k.c_prev), dJ_dz_c=dz_c)
+    d['dJ_dz_u'] = dJ_dz_u(d['dJ_dgamma_u'], gamma_u)
+    if hasattr(k, 'gamma_r') and hasattr(scene.params, 'W_cc'):   # the relevance gate of the reset-before GRU (2.1.6, 2.1.7)
+        d['dJ_dgamma_r'] = dJ_dgamma_r(dz_c, scene.params.W_cc, k.c_prev)
+        d['dJ_dz_r'] = dJ_dz_r(d['dJ_dgamma_r'], k.gamma_r)
+    return k, d
 
 # %% ../nbs/27_exercises.ipynb #9e4ff53a
 def exercise(name:str, section:str, question:str, arguments:str, wrt:str, cell:str='gru'):
@@ -50,12 +60,10 @@ def exercise(name:str, section:str, question:str, arguments:str, wrt:str, cell:s
     return deco
 
 @exercise('dJ_dy_hat', '2.1.1', 'the gradient of the cross-entropy with respect to the softmax output ŷ⟨t⟩ (eq.8)', 'y_hat y', 'y_hat')
-def _args_dJ_dy_hat(s, k, d): return dict(y_hat=cell_forward(s)[2], y=one_hot(s.y, s.params.n_a))
+def _args_dJ_dy_hat(s, k, d): return dict(y_hat=d['y_hat'], y=one_hot(s.y, s.params.n_a))
 
 @exercise('dJ_dc', '2.1.2', '∂J/∂c⟨t⟩: Comp-1 from the next step plus Comp-2 through the softmax', 'from_next dJ_dy_hat y_hat', 'c')
-def _args_dJ_dc(s, k, d):
-    y_hat = cell_forward(s)[2]
-    return dict(from_next=s.g, dJ_dy_hat=-one_hot(s.y, s.params.n_a) / (y_hat * y_hat.shape[1]), y_hat=y_hat)
+def _args_dJ_dc(s, k, d): return dict(from_next=s.g, dJ_dy_hat=d['dJ_dy_hat'], y_hat=d['y_hat'])
 
 @exercise('dJ_dc_tilde', '2.1.3', 'the gradient reaching the candidate c̃⟨t⟩ from c⟨t⟩ (eq.7)', 'dJ_dc gamma_u', 'c_tilde')
 def _args_dJ_dc_tilde(s, k, d): return dict(dJ_dc=d['dJ_dc'], gamma_u=k.gamma_u)
@@ -73,7 +81,7 @@ def _args_dJ_dW_cc(s, k, d): return dict(dJ_dz_c=d['dJ_dz_c'], gamma_r=k.gamma_r
 def _args_dJ_dz_u(s, k, d): return dict(dJ_dgamma_u=d['dJ_dgamma_u'], gamma_u=k.gamma_u)
 
 @exercise('dJ_db_u', '2.1.5', 'step t\'s share of ∂J/∂b_u (eq.2)', 'dJ_dz_u', 'b_u')
-def _args_dJ_db_u(s, k, d): return dict(dJ_dz_u=d['dJ_dgamma_u'] * k.gamma_u * (1 - k.gamma_u))
+def _args_dJ_db_u(s, k, d): return dict(dJ_dz_u=d['dJ_dz_u'])
 
 @exercise('dJ_dgamma_r', '2.1.6', 'the gradient reaching the relevance gate (eq.5, then eq.6 behind it)', 'dJ_dz_c W_cc c_prev', 'gamma_r')
 def _args_dJ_dgamma_r(s, k, d): return dict(dJ_dz_c=d['dJ_dz_c'], W_cc=s.params.W_cc, c_prev=k.c_prev)
@@ -84,12 +92,10 @@ def _args_dJ_dgamma_r_from_c_tilde(s, k, d):
     return dict(dJ_dc_tilde=d['dJ_dc_tilde'], c_tilde=k.c_tilde, W_cc=s.params.W_cc, c_prev=k.c_prev)
 
 @exercise('dJ_dz_r', '2.1.7', 'the gradient at the relevance gate\'s pre-activation z_r (through eq.4)', 'dJ_dgamma_r gamma_r', 'z_r')
-def _args_dJ_dz_r(s, k, d): return dict(dJ_dgamma_r=(s.params.W_cc @ d['dJ_dz_c']) * k.c_prev, gamma_r=k.gamma_r)
+def _args_dJ_dz_r(s, k, d): return dict(dJ_dgamma_r=d['dJ_dgamma_r'], gamma_r=k.gamma_r)
 
 @exercise('dJ_dW_rc', '2.1.7', 'step t\'s share of ∂J/∂W_rc, summed over the batch (eq.4)', 'dJ_dz_r c_prev', 'W_rc')
-def _args_dJ_dW_rc(s, k, d):
-    dJ_dgamma_r = (s.params.W_cc @ d['dJ_dz_c']) * k.c_prev
-    return dict(dJ_dz_r=dJ_dgamma_r * k.gamma_r * (1 - k.gamma_r), c_prev=k.c_prev)
+def _args_dJ_dW_rc(s, k, d): return dict(dJ_dz_r=d['dJ_dz_r'], c_prev=k.c_prev)
 
 @exercise('dJ_dgamma_r_after', 'reset-after', 'the reset-after relevance gate\'s gradient, where Γ_r multiplies W_ccᵀc⟨t−1⟩ + b_cc',
           'dJ_dz_c W_cc b_cc c_prev', 'gamma_r', cell='gru_reset_after')
