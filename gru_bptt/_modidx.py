@@ -5,6 +5,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '', 'doc_host': '', 'git_url
             'gru_bptt.audit': { 'gru_bptt.audit.AuditReport': ('audit.html#auditreport', 'gru_bptt/audit.py'),
                                 'gru_bptt.audit.AuditReport.__repr__': ('audit.html#auditreport.__repr__', 'gru_bptt/audit.py'),
                                 'gru_bptt.audit.AuditReport.lines': ('audit.html#auditreport.lines', 'gru_bptt/audit.py'),
+                                'gru_bptt.audit.AuditReport.ok': ('audit.html#auditreport.ok', 'gru_bptt/audit.py'),
                                 'gru_bptt.audit.Convention': ('audit.html#convention', 'gru_bptt/audit.py'),
                                 'gru_bptt.audit.Convention.__str__': ('audit.html#convention.__str__', 'gru_bptt/audit.py'),
                                 'gru_bptt.audit.FrameworkMissing': ('audit.html#frameworkmissing', 'gru_bptt/audit.py'),
