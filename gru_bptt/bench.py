@@ -214,14 +214,30 @@ PATH_SETUPS = {'reference': numpy_path('reference'), 'fused': numpy_path('fused'
                'JAX jit': jax_path, 'floor': floor_path, 'floor torch': floor_torch_path, 'floor XLA': floor_xla_path}
 
 # %% ../nbs/50_bench.ipynb #79255dae
+_XLA_CPUS = {}  # 'cpus': how many CPUs JAX's CPU client was made on, when the benchmark made it
+
+def _start_xla(threads:int):
+    "Make JAX's CPU client now, on `threads` of this process's CPUs, unless it exists: XLA sizes its thread pool then, once"
+    try: import jax
+    except ImportError: return
+    from jax._src import xla_bridge
+    try: made = xla_bridge.backends_are_initialized()
+    except AttributeError: made = bool(getattr(xla_bridge, '_backends', None))
+    if made: return                                                          # made before: its pool is what it is (see machine_info)
+    try: cpus = os.sched_getaffinity(0)
+    except AttributeError: cpus = None                                       # not Linux: the pool is XLA's choice; `cores` shows it
+    if cpus is None or threads >= len(cpus): jax.devices('cpu'); _XLA_CPUS['cpus'] = len(cpus) if cpus else os.cpu_count(); return
+    try:
+        os.sched_setaffinity(0, sorted(cpus)[:threads])                      # the client's threads start on these CPUs only …
+        jax.devices('cpu')
+    finally: os.sched_setaffinity(0, cpus)                                   # … and this thread gets all of its CPUs back
+    _XLA_CPUS['cpus'] = threads
+
 @contextmanager
 def limit_threads(threads:int=1):
-    "Limit BLAS/OpenMP (threadpoolctl), PyTorch and, if JAX is not yet imported, XLA to `threads` threads"
+    "Limit BLAS/OpenMP (threadpoolctl), PyTorch and, if JAX's client is not made yet, XLA to `threads` threads"
     if not isinstance(threads, (int, np.integer)) or threads < 1: raise ValueError(f'threads: expected a positive integer, got {threads!r}')
-    if 'jax' not in sys.modules:
-        flags = os.environ.get('XLA_FLAGS', '')
-        if threads == 1 and 'xla_cpu_multi_thread_eigen' not in flags:
-            os.environ['XLA_FLAGS'] = (flags + ' --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1').strip()
+    _start_xla(threads)
     torch, n_torch = sys.modules.get('torch'), None
     try: import torch; n_torch = torch.get_num_threads(); torch.set_num_threads(threads)
     except ImportError: torch = None
@@ -282,6 +298,7 @@ def machine_info(threads:int=1) -> dict:
         info['torch_kernels'] = _torch_kernels(torch)
     except ImportError: pass
     info['xla_kernels'] = _xla_kernels()
+    info['xla_cpus'] = _XLA_CPUS.get('cpus', 'jax missing' if sys.modules.get('jax') is None else 'not limited (its client was made before)')
     info['env'] = {k: os.environ.get(k) for k in ('OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE', 'OPENBLAS_NUM_THREADS',
                                                    'OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'XLA_FLAGS')}
     return info
@@ -294,7 +311,9 @@ def describe_machine(info:dict) -> str:
              f"numpy {info['numpy']}, torch {info['torch']}, jax {info['jax']}; Python {info['python']}, {info['platform']}",
              f'BLAS: {blas}']
     if 'torch_kernels' in info: lines.append(f"PyTorch: {info['torch_kernels']}")
-    if info.get('xla_kernels'): lines.append(f"JAX: {info['xla_kernels']}")
+    if info.get('xla_kernels'):
+        n = info.get('xla_cpus', '?')
+        lines.append(f"JAX: {info['xla_kernels']}; XLA's threads on {n} CPU(s)" if isinstance(n, int) else f"JAX: {info['xla_kernels']}; XLA's threads: {n}")
     if info['env'].get('OPENBLAS_CORETYPE'):
         lines.append(f"NOTE: OPENBLAS_CORETYPE={info['env']['OPENBLAS_CORETYPE']} is set: OpenBLAS runs that kernel, "
                      f"not necessarily the best for this CPU (OPENBLAS_L2_SIZE={info['env'].get('OPENBLAS_L2_SIZE')})")
@@ -329,13 +348,17 @@ CLOCKS = {'wall': time.perf_counter, 'cpu': time.process_time}  # cpu: the proce
 def time_paths(runs:dict,  # name -> callable
                repeats:int=5,  # rounds
                clock:str='wall',  # 'wall' (elapsed time) or 'cpu' (CPU time of this process: time other processes take is not counted)
+               cores:dict|None=None,  # if given, filled: name -> CPU time over elapsed time of its calls, the cores it kept busy
               ) -> dict:  # name -> list of seconds
     "Times (s) of `repeats` calls of every callable in `runs`, interleaved: round r runs each path once"
     if clock not in CLOCKS: raise ValueError(f"clock: expected one of {list(CLOCKS)}, got {clock!r}")
-    now, times = CLOCKS[clock], {n: [] for n in runs}
+    times, wall, cpu = {n: [] for n in runs}, dict.fromkeys(runs, 0.), dict.fromkeys(runs, 0.)
     for _ in range(repeats):
         for n, run in runs.items():
-            t = now(); run(); times[n].append(now() - t)
+            w, c = time.perf_counter(), time.process_time(); run()
+            w, c = time.perf_counter() - w, time.process_time() - c
+            times[n].append(w if clock == 'wall' else c); wall[n] += w; cpu[n] += c
+    if cores is not None: cores.update({n: cpu[n] / wall[n] for n in runs if wall[n] > 0})
     return times
 
 # %% ../nbs/50_bench.ipynb #162b0a85
@@ -360,7 +383,14 @@ class BenchResult:
         width = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(head)]
         lines = ['  '.join(h.rjust(w) for h, w in zip(head, width))] + ['  '.join(c.rjust(w) for c, w in zip(row, width)) for row in cells]
         lines += [f'missing: {n}: {why}' for n, why in self.missing.items()]
+        lines += self.over_threads()
         return '\n'.join(lines)
+    def over_threads(self, slack:float=0.25) -> list:
+        "A line for every path that kept more cores busy than the threads asked for (by more than `slack`): its times are not comparable"
+        limit = self.info.get('threads', 1) + slack
+        return [f"NOTE: {p} kept {r[f'{p} cores']:.2f} cores busy at {(r['m'], r['T'], r['n_x'], r['n_a'])} {r['dtype']}, more than "
+                f"the {self.info.get('threads', 1)} thread(s) asked for: its times are not comparable"
+                for r in self.rows for p in PATHS if r.get(f'{p} cores', 0) > limit]
     def __repr__(self): return self.table()
     def to_csv(self, path) -> Path:
         "Write the rows (every column) as CSV"
@@ -408,11 +438,12 @@ def run_bench(sizes=SIZES,  # (m, T, n_x, n_a) tuples
             for name in paths:
                 try: runs[name] = PATH_SETUPS[name](*problem); runs[name]()          # set up and warm up
                 except PeerMissing as e: missing[name] = str(e)
-            times = time_paths(runs, repeats, clock)
+            cores = {}; times = time_paths(runs, repeats, clock, cores)
             for name in PATHS:
                 t = times.get(name)
                 row[f'{name} ms'] = min(t) * 1e3 if t else float('nan')
                 row[f'{name} median ms'] = statistics.median(t) * 1e3 if t else float('nan')
+                row[f'{name} cores'] = cores.get(name, float('nan'))                # CPU time / elapsed time: the threads it used
             floors = {f: row[f'{f} ms'] for f in FLOORS if not np.isnan(row[f'{f} ms'])}
             row['machine floor ms'] = min(floors.values()) if floors else float('nan')      # the fastest library's products
             row['machine floor'] = min(floors, key=floors.get) if floors else '-'
