@@ -226,12 +226,14 @@ def _start_xla(threads:int):
     if made: return                                                          # made before: its pool is what it is (see machine_info)
     try: cpus = os.sched_getaffinity(0)
     except AttributeError: cpus = None                                       # not Linux: the pool is XLA's choice; `cores` shows it
-    if cpus is None or threads >= len(cpus): jax.devices('cpu'); _XLA_CPUS['cpus'] = len(cpus) if cpus else os.cpu_count(); return
+    narrow = cpus is not None and threads < len(cpus)
     try:
-        os.sched_setaffinity(0, sorted(cpus)[:threads])                      # the client's threads start on these CPUs only …
+        if narrow: os.sched_setaffinity(0, sorted(cpus)[:threads])            # the client's threads start on these CPUs only …
         jax.devices('cpu')
-    finally: os.sched_setaffinity(0, cpus)                                   # … and this thread gets all of its CPUs back
-    _XLA_CPUS['cpus'] = threads
+    except RuntimeError: return                                              # no CPU backend: the JAX paths report it themselves
+    finally:
+        if narrow: os.sched_setaffinity(0, cpus)                             # … and this thread gets all of its CPUs back
+    _XLA_CPUS['cpus'] = threads if narrow else len(cpus) if cpus else os.cpu_count()
 
 @contextmanager
 def limit_threads(threads:int=1):

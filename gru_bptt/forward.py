@@ -106,18 +106,19 @@ class Params:
         "Check every array against the spec's shapes (sizes read off the arrays), one dtype, finite; return self"
         if (getattr(self, 'W_yc', None) is None) != (getattr(self, 'b_y', None) is None):
             raise ValueError('params: W_yc and b_y go together: give both (an output head) or neither')
-        items = self.items()
+        spec = self.spec                                                     # built once: it is a property
+        items = [(n, getattr(self, n)) for n in spec]
         for n, a in items:
-            if a is None: raise ValueError(f'params.{n}: expected an array of shape {_dims_str(self.spec[n][0])}, got None')
+            if a is None: raise ValueError(f'params.{n}: expected an array of shape {_dims_str(spec[n][0])}, got None')
         prec, size = None, {}
         for n, a in items:  # read the sizes off the first array that has each, checking its rank on the way
-            dims = self.spec[n][0]
+            dims = spec[n][0]
             check_array(a, f'params.{n}', (None,) * len(dims), _dims_str(dims), prec)
             prec = prec or _precision(a.dtype)
             for i, d in enumerate(dims):
                 if isinstance(d, str): size.setdefault(d, a.shape[i])
         for n, a in items:
-            dims = self.spec[n][0]
+            dims = spec[n][0]
             check_array(a, f'params.{n}', tuple(size.get(d, d) for d in dims), _dims_str(dims), prec)
         return self
 

@@ -18,7 +18,8 @@ def load_before(root: Path):
     path = Path(tempfile.mkdtemp()) / 'fused_before.py'
     path.write_text(src.replace('from .forward import', 'from gru_bptt.forward import'))
     spec = importlib.util.spec_from_file_location('fused_before', path)
-    mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
+    mod = importlib.util.module_from_spec(spec); sys.modules['fused_before'] = mod   # dataclasses look their module up
+    spec.loader.exec_module(mod)
     return mod
 
 def main():
