@@ -79,15 +79,16 @@ def _floor_operands(X, params:GRUParams) -> dict:
     o.update(Cp=rng.standard_normal((T * m, a)).astype(dt), RC=rng.standard_normal((T * m, a)).astype(dt),
              dZ=rng.standard_normal((T * m, 3 * a)).astype(dt), Zx=np.empty((T * m, 3 * a), dt), dX=np.empty((T * m, n_x), dt),
              dW_x=np.empty((n_x, 3 * a), dt), dW_g=np.empty((a, 2 * a), dt), dW_cc=np.empty((a, a), dt))
-    o.update(zip('cgod', (rng.standard_normal((m, k * a)).astype(dt) for k in (1, 2, 1, 1))), dz=rng.standard_normal((m, 3 * a)).astype(dt))
+    o.update(zip('cgod', (rng.standard_normal((m, k * a)).astype(dt) for k in (1, 2, 1, 1))),
+             dz_c=rng.standard_normal((m, a)).astype(dt), dz_g=rng.standard_normal((m, 2 * a)).astype(dt))   # a step's ∂J/∂z_c, [∂J/∂z_r | ∂J/∂z_u]
     return o
 
-def _floor_products(mm, o:dict, T:int):
-    "Every product of one forward and backward pass, with `mm(a, b, out=...)` (np.matmul or torch.matmul)"
-    a = o['W_cc'].shape[0]
+def _floor_products(mm, o:dict, T:int, step=None):
+    "Every product of one forward and backward pass, with `mm(a, b, out=...)` (np.matmul or torch.matmul), per step with `step`"
+    a, step = o['W_cc'].shape[0], step or mm
     mm(o['Xr'], o['W_x'], out=o['Zx'])                                                      # input projections
-    for _ in range(T): mm(o['c'], o['W_g'], out=o['g']); mm(o['c'], o['W_cc'], out=o['o'])  # forward recurrence
-    for _ in range(T): mm(o['dz'][:, 2 * a:], o['W_ccT'], out=o['d']); mm(o['dz'][:, :2 * a], o['W_gT'], out=o['o'])  # backward
+    for _ in range(T): step(o['c'], o['W_g'], out=o['g']); step(o['c'], o['W_cc'], out=o['o'])   # forward recurrence
+    for _ in range(T): step(o['dz_c'], o['W_ccT'], out=o['d']); step(o['dz_g'], o['W_gT'], out=o['o'])  # backward
     mm(o['dZ'], o['W_xT'], out=o['dX'])                                                     # ∂J/∂X
     mm(o['Xr'].T, o['dZ'], out=o['dW_x']); mm(o['Cp'].T, o['dZ'][:, :2 * a], out=o['dW_g'])  # weight gradients
     mm(o['RC'].T, o['dZ'][:, 2 * a:], out=o['dW_cc'])
@@ -95,7 +96,7 @@ def _floor_products(mm, o:dict, T:int):
 def floor_path(X, Y, params:GRUParams, c0):
     "The matrix products the forward and backward passes need, and nothing else"
     o, T = _floor_operands(X, params), X.shape[2]
-    return lambda: _floor_products(np.matmul, o, T)
+    return lambda: _floor_products(np.matmul, o, T, np.dot)                 # a step's 2-D products: np.dot costs least to call
 
 # %% ../nbs/50_bench.ipynb #96dbe054
 def torch_gru_path(X, Y, params:GRUParams, c0):
@@ -520,9 +521,9 @@ def _step_products(p:GRUParams, ws:FusedWorkspace, T:int, m:int, now=time.perf_c
     states, gates = states[:(T + 1) * m * n_a].reshape(T + 1, m, n_a), gates[:T * 3 * m * n_a].reshape(T, 3, m, n_a)
     dZ, parts = x_proj[:3 * T * m * n_a].reshape(3, T, m, n_a), np.empty((4, m, n_a), p.dtype)
     t0 = now()
-    for t in range(T): np.matmul(states[t], W_ru, out=gates[t, :2]); np.matmul(gates[t, 2], W_cc, out=parts[0])
+    for t in range(T): np.matmul(states[t], W_ru, out=gates[t, :2]); np.dot(gates[t, 2], W_cc, out=parts[0])
     t1 = now()
-    for t in reversed(range(T)): np.matmul(dZ[2, t], W_ccT, out=parts[0]); np.matmul(dZ[:2, t], W_ruT, out=parts[2:4])
+    for t in reversed(range(T)): np.dot(dZ[2, t], W_ccT, out=parts[0]); np.matmul(dZ[:2, t], W_ruT, out=parts[2:4])
     return t1 - t0, now() - t1
 
 def _minor_faults() -> int:

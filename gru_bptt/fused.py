@@ -5,6 +5,7 @@
 # %% ../nbs/31_fused.ipynb #97e4bb08
 from __future__ import annotations
 from dataclasses import dataclass
+from itertools import chain
 from typing import NamedTuple
 import numpy as np
 from .forward import GRUParams
@@ -74,7 +75,7 @@ def _forward_steps_before(x_proj,  # (3, T, m, n_a) input projections from `_inp
         np.exp(r_u, out=r_u); r_u += one; np.divide(one, r_u, out=r_u)       # Γ_r (eq.4), Γ_u (eq.2): 1/(1 + e^(−z))
         if steps_mask is not None: g[1] *= steps_mask[t]                     # a masked step: Γ_u = 0 carries the state
         np.multiply(g[0], c_prev, out=g[2])                                  # Γ_r ∘ c⟨t−1⟩
-        np.matmul(g[2], W_cc, out=c_tilde); c_tilde += zx_c                  # z_c = W_ccᵀ(Γ_r ∘ c⟨t−1⟩) + W_cxᵀx + b_c (eq.5)
+        np.dot(g[2], W_cc, out=c_tilde); c_tilde += zx_c                     # z_c = W_ccᵀ(Γ_r ∘ c⟨t−1⟩) + W_cxᵀx + b_c (eq.5)
         np.tanh(c_tilde, out=c_tilde)                                        # c̃ = tanh(z_c) (eq.6)
         np.subtract(c_tilde, c_prev, out=c); c *= g[1]; c += c_prev          # c = c⟨t−1⟩ + Γ_u ∘ (c̃ − c⟨t−1⟩) (eq.7)
 
@@ -191,8 +192,8 @@ def _backward_coefficients(states,  # (T+1, m, n_a) the states c⟨0⟩ … c⟨
 def _backward_setup(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the recurrence, for steps t = 0..T−1
                     params:GRUParams,  # the parameters
                     workspace=None,  # a FusedWorkspace to take dc_parts from; None: a fresh array
-                   ) -> tuple:  # (W_ccT, W_ruT (2, n_a, n_a), ones (5,), dc_parts (2, 5, m, n_a))
-    "The transposed recurrent weights and the alternating buffer of ∂J/∂c's parts, seeded with ∂J/∂c⟨T⟩"
+                   ) -> tuple:  # (W_ccT, W_ruT (2, n_a, n_a), ones (5,), dc_parts (2, 5, m, n_a), the two slots' views)
+    "The transposed recurrent weights and the alternating buffer of ∂J/∂c's parts, seeded with ∂J/∂c⟨T⟩, with its views"
     (T, m, n_a), dt = dC_out.shape, params.dtype
     W_ccT = np.ascontiguousarray(params.W_cc.T)
     W_ruT = np.ascontiguousarray(np.stack([params.W_rc, params.W_uc]).transpose(0, 2, 1))
@@ -200,7 +201,9 @@ def _backward_setup(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the r
     # 4 Comp-2 of step t−1; step t reads slot t % 2 and writes the parts' sum, ∂J/∂c⟨t−1⟩, into part 1 of the other slot
     dc_parts = _take(workspace, 'dc_parts', (2, 5, m, n_a), dt)
     dc_parts[(T - 1) % 2, 1] = dC_out[T - 1]   # ∂J/∂c⟨T⟩: the last state is read from outside only
-    return W_ccT, W_ruT, np.ones(5, dt), dc_parts
+    slots = [(p[0], p[1], p[:2], p[2:4], p[4], p.reshape(5, m * n_a), dc_parts[1 - k, 1].reshape(m * n_a))   # per slot: part 0, 1,
+             for k, p in enumerate(dc_parts)]                                # parts 0–1, parts 2–3, part 4, all five flat, the next ∂J/∂c
+    return W_ccT, W_ruT, np.ones(5, dt), dc_parts, slots
 
 # %% ../nbs/31_fused.ipynb #1ebeed00
 def _backward_steps_before(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the recurrence, for steps t = 0..T−1
@@ -209,18 +212,22 @@ def _backward_steps_before(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outsid
                           ) -> tuple:  # (the input of W_cc per step, (T, m, n_a); ∂J/∂ of its product, (T, m, n_a))
     "The document's backward recurrence (reset before): ∂J/∂z of every step into `cache.x_proj`, and ∂J/∂c⟨0⟩"
     gates, coef_uc, dZ, (T, m, n_a) = cache.gates, cache.coef_uc, cache.x_proj, dC_out.shape
-    W_ccT, W_ruT, ones, dc_parts = _backward_setup(dC_out, cache.params, cache.workspace)
-    for t in reversed(range(T)):
-        parts = dc_parts[t % 2]; d_rc, dc = parts[0], parts[1]                 # dc: ∂J/∂c⟨t⟩, complete
-        np.multiply(dc, coef_uc[:, t], out=dZ[1:, t])                         # ∂J/∂z_u, ∂J/∂z_c (2.1.3–2.1.5)
-        np.matmul(dZ[2, t], W_ccT, out=d_rc)                                  # ∂J/∂(Γ_r ∘ c⟨t−1⟩) = W_cc ∂J/∂z_c (2.1.6)
-        np.multiply(d_rc, gates[t, 2], out=dZ[0, t])                          # ∂J/∂z_r = that ∘ Γ_r(1 − Γ_r) c⟨t−1⟩ (2.1.6, 2.1.7)
-        parts[:2] *= gates[t, :2]                                             # 2.1.8: through the candidate (∘ Γ_r), directly (∘ (1 − Γ_u))
-        np.matmul(dZ[:2, t], W_ruT, out=parts[2:4])                           # 2.1.8: through z_r and z_u
+    W_ccT, W_ruT, ones, _, slots = _backward_setup(dC_out, cache.params, cache.workspace)
+    back = lambda a: a[::-1]                                                  # an array's steps in the loop's order, T−1 … 0
+    for t, coef, dZ_uc, dZ_c, dZ_r, dZ_ru, g, coef_r, out_prev in zip(       # each step's views, made by iterating
+            reversed(range(T)), back(coef_uc.transpose(1, 0, 2, 3)), back(dZ[1:].transpose(1, 0, 2, 3)), back(dZ[2]),
+            back(dZ[0]), back(dZ[:2].transpose(1, 0, 2, 3)), back(gates[:, :2]), back(gates[:, 2]),
+            chain(back(dC_out[:-1]), [None])):                                # Comp-2 of step t − 1; none at t = 0
+        d_rc, dc, first, through_ru, comp2, parts, next_dc = slots[t % 2]    # dc: ∂J/∂c⟨t⟩, complete
+        np.multiply(dc, coef, out=dZ_uc)                                      # ∂J/∂z_u, ∂J/∂z_c (2.1.3–2.1.5)
+        np.dot(dZ_c, W_ccT, out=d_rc)                                         # ∂J/∂(Γ_r ∘ c⟨t−1⟩) = W_cc ∂J/∂z_c (2.1.6)
+        np.multiply(d_rc, coef_r, out=dZ_r)                                   # ∂J/∂z_r = that ∘ Γ_r(1 − Γ_r) c⟨t−1⟩ (2.1.6, 2.1.7)
+        first *= g                                                            # 2.1.8: through the candidate (∘ Γ_r), directly (∘ (1 − Γ_u))
+        np.matmul(dZ_ru, W_ruT, out=through_ru)                               # 2.1.8: through z_r and z_u
         if t:                                                                 # 2.1.2: ∂J/∂c⟨t−1⟩ = Comp-1 (the four parts) + Comp-2
-            np.copyto(parts[4], dC_out[t - 1])                                # Comp-2: from step t−1's own output (or the caller)
-            np.matmul(ones, parts.reshape(5, m * n_a), out=dc_parts[1 - t % 2, 1].reshape(m * n_a))   # the sum, into the next slot
-        else: np.matmul(ones[:4], parts[:4].reshape(4, m * n_a), out=dc0.reshape(m * n_a))   # ∂J/∂c⟨0⟩: no output of its own
+            np.copyto(comp2, out_prev)                                        # Comp-2: from step t−1's own output (or the caller)
+            np.dot(ones, parts, out=next_dc)                                  # the sum of the five, into the next slot
+        else: np.dot(ones[:4], parts[:4], out=dc0.reshape(m * n_a))           # ∂J/∂c⟨0⟩: no output of its own
     c_prev, g_r = cache.states[:-1], gates[:, 0]
     return np.multiply(g_r, c_prev, out=coef_uc[0]), dZ[2]                    # W_cc meets Γ_r ∘ c⟨t−1⟩ and ∂J/∂z_c
 
@@ -231,20 +238,24 @@ def _backward_steps_after(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside
                          ) -> tuple:  # (the input of W_cc per step, (T, m, n_a); ∂J/∂ of its product, (T, m, n_a))
     "PyTorch's backward recurrence (reset after): ∂J/∂z of every step into `cache.x_proj`, and ∂J/∂c⟨0⟩"
     gates, coef_uc, dZ, (T, m, n_a) = cache.gates, cache.coef_uc, cache.x_proj, dC_out.shape
-    W_ccT, W_ruT, ones, dc_parts = _backward_setup(dC_out, cache.params, cache.workspace)
+    W_ccT, W_ruT, ones, _, slots = _backward_setup(dC_out, cache.params, cache.workspace)
     dZ_cc = coef_uc[0]                                                        # ∂J/∂z_cc per step, over the used coefficient
-    for t in reversed(range(T)):
-        parts = dc_parts[t % 2]; dc = parts[1]                                # dc: ∂J/∂c⟨t⟩, complete
-        np.multiply(dc, coef_uc[:, t], out=dZ[1:, t])                         # ∂J/∂z_u, ∂J/∂z_c (2.1.3–2.1.5)
-        np.multiply(dZ[2, t], gates[t, 0], out=dZ_cc[t])                      # ∂J/∂z_cc = ∂J/∂z_c ∘ Γ_r
-        np.multiply(dZ[2, t], gates[t, 2], out=dZ[0, t])                      # ∂J/∂z_r = ∂J/∂z_c ∘ Γ_r(1 − Γ_r) z_cc (2.1.6, 2.1.7)
-        np.matmul(dZ_cc[t], W_ccT, out=parts[0])                              # 2.1.8: through the candidate, W_cc ∂J/∂z_cc
-        dc *= gates[t, 1]                                                     # 2.1.8: directly, ∘ (1 − Γ_u)
-        np.matmul(dZ[:2, t], W_ruT, out=parts[2:4])                           # 2.1.8: through z_r and z_u
+    back = lambda a: a[::-1]                                                  # an array's steps in the loop's order, T−1 … 0
+    for t, coef, dZ_uc, dZ_c, dZ_r, dZ_ru, g_r, g_u, coef_r, dZ_cc_t, out_prev in zip(   # each step's views, made by iterating
+            reversed(range(T)), back(coef_uc.transpose(1, 0, 2, 3)), back(dZ[1:].transpose(1, 0, 2, 3)), back(dZ[2]),
+            back(dZ[0]), back(dZ[:2].transpose(1, 0, 2, 3)), back(gates[:, 0]), back(gates[:, 1]), back(gates[:, 2]),
+            back(dZ_cc), chain(back(dC_out[:-1]), [None])):                  # Comp-2 of step t − 1; none at t = 0
+        d_cand, dc, _, through_ru, comp2, parts, next_dc = slots[t % 2]      # dc: ∂J/∂c⟨t⟩, complete
+        np.multiply(dc, coef, out=dZ_uc)                                      # ∂J/∂z_u, ∂J/∂z_c (2.1.3–2.1.5)
+        np.multiply(dZ_c, g_r, out=dZ_cc_t)                                   # ∂J/∂z_cc = ∂J/∂z_c ∘ Γ_r
+        np.multiply(dZ_c, coef_r, out=dZ_r)                                   # ∂J/∂z_r = ∂J/∂z_c ∘ Γ_r(1 − Γ_r) z_cc (2.1.6, 2.1.7)
+        np.dot(dZ_cc_t, W_ccT, out=d_cand)                                    # 2.1.8: through the candidate, W_cc ∂J/∂z_cc
+        dc *= g_u                                                             # 2.1.8: directly, ∘ (1 − Γ_u)
+        np.matmul(dZ_ru, W_ruT, out=through_ru)                               # 2.1.8: through z_r and z_u
         if t:                                                                 # 2.1.2: ∂J/∂c⟨t−1⟩ = Comp-1 (the four parts) + Comp-2
-            np.copyto(parts[4], dC_out[t - 1])                                # Comp-2: from step t−1's own output (or the caller)
-            np.matmul(ones, parts.reshape(5, m * n_a), out=dc_parts[1 - t % 2, 1].reshape(m * n_a))   # the sum, into the next slot
-        else: np.matmul(ones[:4], parts[:4].reshape(4, m * n_a), out=dc0.reshape(m * n_a))   # ∂J/∂c⟨0⟩: no output of its own
+            np.copyto(comp2, out_prev)                                        # Comp-2: from step t−1's own output (or the caller)
+            np.dot(ones, parts, out=next_dc)                                  # the sum of the five, into the next slot
+        else: np.dot(ones[:4], parts[:4], out=dc0.reshape(m * n_a))           # ∂J/∂c⟨0⟩: no output of its own
     return cache.states[:-1], dZ_cc                                           # W_cc meets c⟨t−1⟩ and ∂J/∂z_cc
 
 # %% ../nbs/31_fused.ipynb #d3c42e65
