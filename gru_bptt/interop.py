@@ -318,7 +318,7 @@ def _torch_setup(gru, x, h0, mask):
     cell = isinstance(gru, torch.nn.GRUCell)
     if not cell and not isinstance(gru, torch.nn.GRU): raise TypeError(f'gru: expected a torch.nn.GRU or torch.nn.GRUCell, got {type(gru).__name__}')
     bf = False if cell else gru.batch_first
-    if x.ndim != 3: raise ValueError(f'x: expected shape ' + ('(m, T, n_x)' if bf else '(T, m, n_x)') + f', got {tuple(x.shape)}')
+    if x.ndim != 3: raise ValueError('x: expected shape ' + ('(m, T, n_x)' if bf else '(T, m, n_x)') + f', got {tuple(x.shape)}')
     m, T = (x.shape[0], x.shape[1]) if bf else (x.shape[1], x.shape[0])
     bi = not cell and gru.bidirectional
     if mask is not None and not cell: sequence_lengths(mask, m, T, who='an nn.GRU, which takes padded batches as packed sequences,')
@@ -488,7 +488,7 @@ def keras_upstream(d_out,  # ∂J/∂(Keras's output): (m, T, n) with return_seq
     if not isinstance(stack, GRUStack): raise TypeError(f'stack: expected a GRUStack, got {type(stack).__name__}')
     n = stack.n_y
     if not isinstance(d_out, np.ndarray) or d_out.ndim != (3 if return_sequences else 2) or d_out.shape[-1] != n or (return_sequences and d_out.shape[1] != T):
-        raise ValueError(f'd_out: expected shape ' + (f'(m, T, n) = (m, {T}, {n})' if return_sequences else f'(m, n) = (m, {n})') +
+        raise ValueError('d_out: expected shape ' + (f'(m, T, n) = (m, {T}, {n})' if return_sequences else f'(m, n) = (m, {n})') +
                          f' for return_sequences={return_sequences}, got {getattr(d_out, "shape", type(d_out).__name__)}')
     D = d_out.transpose(2, 0, 1) if return_sequences else d_out.T[:, :, None]
     if stack.has_head: D = np.tensordot(stack.W_yc, D, axes=1)

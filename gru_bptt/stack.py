@@ -6,7 +6,7 @@
 from __future__ import annotations
 from typing import NamedTuple
 import numpy as np
-from .forward import (GRUParams, Params, _precision, check_array, check_labels, check_mask, check_params,
+from .forward import (GRUParams, _precision, check_array, check_labels, check_mask, check_params,
                               forward_over_time, head_logits, softmax_cross_entropy)
 from .gradcheck import GradReport, check_grads, rel_error
 from .d_head import dJ_dW_yc, dJ_db_y, dJ_dc_from_head
