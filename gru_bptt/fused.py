@@ -5,7 +5,7 @@
 # %% ../nbs/31_fused.ipynb #97e4bb08
 from __future__ import annotations
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, cycle
 from typing import NamedTuple
 import numpy as np
 from .forward import GRUParams
@@ -205,20 +205,29 @@ def _backward_setup(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the r
              for k, p in enumerate(dc_parts)]                                # parts 0–1, parts 2–3, part 4, all five flat, the next ∂J/∂c
     return W_ccT, W_ruT, np.ones(5, dt), dc_parts, slots
 
+def _back(a): return a[::-1]  # an array's steps in the backward loop's order, T−1 … 0
+
+def _steps_back(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the recurrence, for steps t = 0..T−1
+                cache:FusedCache,  # the forward's cache, after _backward_coefficients
+                slots:list,  # the two slots' views, from _backward_setup
+               ):  # per step: (t, its slot, coefficients [u, c], ∂J/∂z [u, c], ∂J/∂z_c, ∂J/∂z_r, ∂J/∂z [r, u], Γ_r(1 − Γ_r) h, Comp-2 of step t − 1)
+    "The views both variants' backward steps read and write, step by step from T−1 to 0, made by iterating over the arrays"
+    T, dZ = len(dC_out), cache.x_proj
+    return zip(reversed(range(T)), cycle((slots[(T - 1) % 2], slots[T % 2])), _back(cache.coef_uc.transpose(1, 0, 2, 3)),
+               _back(dZ[1:].transpose(1, 0, 2, 3)), _back(dZ[2]), _back(dZ[0]), _back(dZ[:2].transpose(1, 0, 2, 3)),
+               _back(cache.gates[:, 2]), chain(_back(dC_out[:-1]), [None]))   # Comp-2: none at t = 0
+
 # %% ../nbs/31_fused.ipynb #1ebeed00
 def _backward_steps_before(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the recurrence, for steps t = 0..T−1
                            cache:FusedCache,  # the forward's cache, after _backward_coefficients
                            dc0,  # (m, n_a) written: ∂J/∂c⟨0⟩
                           ) -> tuple:  # (the input of W_cc per step, (T, m, n_a); ∂J/∂ of its product, (T, m, n_a))
     "The document's backward recurrence (reset before): ∂J/∂z of every step into `cache.x_proj`, and ∂J/∂c⟨0⟩"
-    gates, coef_uc, dZ, (T, m, n_a) = cache.gates, cache.coef_uc, cache.x_proj, dC_out.shape
+    gates, coef_uc, dZ, (m, n_a) = cache.gates, cache.coef_uc, cache.x_proj, dC_out.shape[1:]
     W_ccT, W_ruT, ones, _, slots = _backward_setup(dC_out, cache.params, cache.workspace)
-    back = lambda a: a[::-1]                                                  # an array's steps in the loop's order, T−1 … 0
-    for t, coef, dZ_uc, dZ_c, dZ_r, dZ_ru, g, coef_r, out_prev in zip(       # each step's views, made by iterating
-            reversed(range(T)), back(coef_uc.transpose(1, 0, 2, 3)), back(dZ[1:].transpose(1, 0, 2, 3)), back(dZ[2]),
-            back(dZ[0]), back(dZ[:2].transpose(1, 0, 2, 3)), back(gates[:, :2]), back(gates[:, 2]),
-            chain(back(dC_out[:-1]), [None])):                                # Comp-2 of step t − 1; none at t = 0
-        d_rc, dc, first, through_ru, comp2, parts, next_dc = slots[t % 2]    # dc: ∂J/∂c⟨t⟩, complete
+    for (t, slot, coef, dZ_uc, dZ_c, dZ_r, dZ_ru, coef_r, out_prev), g in zip(_steps_back(dC_out, cache, slots),
+                                                                              _back(gates[:, :2])):   # and [Γ_r, 1 − Γ_u]
+        d_rc, dc, first, through_ru, comp2, parts, next_dc = slot             # dc: ∂J/∂c⟨t⟩, complete
         np.multiply(dc, coef, out=dZ_uc)                                      # ∂J/∂z_u, ∂J/∂z_c (2.1.3–2.1.5)
         np.dot(dZ_c, W_ccT, out=d_rc)                                         # ∂J/∂(Γ_r ∘ c⟨t−1⟩) = W_cc ∂J/∂z_c (2.1.6)
         np.multiply(d_rc, coef_r, out=dZ_r)                                   # ∂J/∂z_r = that ∘ Γ_r(1 − Γ_r) c⟨t−1⟩ (2.1.6, 2.1.7)
@@ -237,15 +246,12 @@ def _backward_steps_after(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside
                           dc0,  # (m, n_a) written: ∂J/∂c⟨0⟩
                          ) -> tuple:  # (the input of W_cc per step, (T, m, n_a); ∂J/∂ of its product, (T, m, n_a))
     "PyTorch's backward recurrence (reset after): ∂J/∂z of every step into `cache.x_proj`, and ∂J/∂c⟨0⟩"
-    gates, coef_uc, dZ, (T, m, n_a) = cache.gates, cache.coef_uc, cache.x_proj, dC_out.shape
+    gates, coef_uc, (m, n_a) = cache.gates, cache.coef_uc, dC_out.shape[1:]
     W_ccT, W_ruT, ones, _, slots = _backward_setup(dC_out, cache.params, cache.workspace)
     dZ_cc = coef_uc[0]                                                        # ∂J/∂z_cc per step, over the used coefficient
-    back = lambda a: a[::-1]                                                  # an array's steps in the loop's order, T−1 … 0
-    for t, coef, dZ_uc, dZ_c, dZ_r, dZ_ru, g_r, g_u, coef_r, dZ_cc_t, out_prev in zip(   # each step's views, made by iterating
-            reversed(range(T)), back(coef_uc.transpose(1, 0, 2, 3)), back(dZ[1:].transpose(1, 0, 2, 3)), back(dZ[2]),
-            back(dZ[0]), back(dZ[:2].transpose(1, 0, 2, 3)), back(gates[:, 0]), back(gates[:, 1]), back(gates[:, 2]),
-            back(dZ_cc), chain(back(dC_out[:-1]), [None])):                  # Comp-2 of step t − 1; none at t = 0
-        d_cand, dc, _, through_ru, comp2, parts, next_dc = slots[t % 2]      # dc: ∂J/∂c⟨t⟩, complete
+    for (t, slot, coef, dZ_uc, dZ_c, dZ_r, dZ_ru, coef_r, out_prev), g_r, g_u, dZ_cc_t in zip(
+            _steps_back(dC_out, cache, slots), _back(gates[:, 0]), _back(gates[:, 1]), _back(dZ_cc)):   # and Γ_r, 1 − Γ_u, ∂J/∂z_cc
+        d_cand, dc, _, through_ru, comp2, parts, next_dc = slot              # dc: ∂J/∂c⟨t⟩, complete
         np.multiply(dc, coef, out=dZ_uc)                                      # ∂J/∂z_u, ∂J/∂z_c (2.1.3–2.1.5)
         np.multiply(dZ_c, g_r, out=dZ_cc_t)                                   # ∂J/∂z_cc = ∂J/∂z_c ∘ Γ_r
         np.multiply(dZ_c, coef_r, out=dZ_r)                                   # ∂J/∂z_r = ∂J/∂z_c ∘ Γ_r(1 − Γ_r) z_cc (2.1.6, 2.1.7)
