@@ -505,9 +505,9 @@ def _fused_phases(X, Y, p:GRUParams, c0, ws:FusedWorkspace, now=time.perf_counte
     loss, dC_out, _ = F._loss_block(states[1:], Y, p); t3 = now()
     F._backward_coefficients(states, gates, coef_uc); t4 = now()
     dc0 = np.empty((m, n_a), dt)
-    cc_in, dZ_cc = F._backward_steps_before(dC_out, cache, dc0); t5 = now()
+    cc_in, _ = F._backward_steps_before(dC_out, cache, dc0); t5 = now()
     dZ_rows = F._gradient_rows(x_proj, gates); t6 = now()
-    F._weight_grads(X_rows, states[:-1], dZ_rows, cc_in, dZ_cc); t7 = now()
+    F._weight_grads(X_rows, states[:-1], dZ_rows, cc_in, dZ_rows[:, :, 2]); t7 = now()   # ∂J/∂z_c from the rows, as _backward
     F._input_grad(dZ_rows, p); t8 = now()
     return {'input products': t1 - t0, 'forward steps': t2 - t1, 'loss block': t3 - t2, 'backward coefficients': t4 - t3,
             'backward steps': t5 - t4, 'gradient rows': t6 - t5, 'weight-gradient products': t7 - t6, 'dX product': t8 - t7}
