@@ -11,6 +11,7 @@ A one-off helper for authors (the notebooks stay the source; run nbdev_clean aft
 * a cell that mixes checks with a demonstration: split in two, the demonstration (with the cell's outputs, which the
   last expression made) first and visible, the checks after it in a `#| fold` cell; statements keep their order
   within each part, and a check never feeds a later demonstration line (the cell is left whole if one does);
+* a cell with checks that cannot be split safely: `#| fold` whole (its output folds with it);
 * `#| export` cells (the package's guards and machinery; a lesson's function is `#| exports`, shown): `#| fold`,
   unless they define a name listed with --keep;
 * a markdown cell that only introduces checks (it ends with ':' and every code cell up to the next markdown is
@@ -156,6 +157,10 @@ def restructure(nb: dict, keep: set) -> list[str]:
             cells.append(c)
             cells.append(_code(checks))
             changes.append(f"split: {src.strip()[:60]!r}")
+        elif re.search(r"\b(test_\w+\(|assert\b|\.assert_\w+\()", src):  # checks that cannot be split off: fold all
+            c["source"] = ("#| fold\n" + src).splitlines(True)
+            changes.append(f"fold unsplittable: {src.strip()[:60]!r}")
+            cells.append(c)
         else:
             cells.append(c)
     # markdown that only introduces folded checks
