@@ -449,6 +449,17 @@ def write_search_script(site: Path, entries) -> None:
     js.write_text(text.replace(SMALLDOCS_FETCH, SEARCH_LOADER), encoding="utf-8")
 
 
+# nbdev links a backticked name in a signature's comment as Markdown, which code blocks show raw: `[`name`](url)`
+_CODE_MD_LINK = re.compile(r"\[`([\w.]+)`\]\(([^)\s\"<>]+)\)")
+_CODE_COMMENT = re.compile(r'(<span class="co">)(.*?)(</span>)', re.DOTALL)
+
+
+def unleak_code_links(html: str) -> str:
+    "Inside code comments, turn nbdev's raw Markdown links into real links on the name"
+    fix = lambda m: m.group(1) + _CODE_MD_LINK.sub(r'<a href="\2">\1</a>', m.group(2)) + m.group(3)
+    return _CODE_COMMENT.sub(fix, html)
+
+
 # show_doc's link to a symbol's line on the forge: `<a href="<git_url>/blob/<branch>/<file>#L<n>" ...>source</a>`
 _SOURCE_LINK = re.compile(r'<a href="[^"]*\bblob/[^"]*"[^>]*>source</a>')
 
@@ -475,6 +486,7 @@ def fix_site(site: Path, proc: Path, quiet: bool) -> int:
         offset = m.group(1) if m else posixpath.relpath(".", posixpath.dirname(rel) or ".") + "/"
         prefix = "" if offset in ("", "./") else offset
         html = _KATEX_TAG.sub("", html)
+        html = unleak_code_links(html)
         html = _ATTR.sub(lambda a: a.group(1) + rewrite_url(a.group(2), rel, renames, base, pages) + a.group(3), html)
         html = strip_network_html(html, rel)
         if not git_url:  # unpublished: show_doc's "source" links would point at a repository that does not exist yet
