@@ -80,7 +80,6 @@ def split_cell(src: str):
     if not any(kinds):
         return None
     lines = code.splitlines()
-    starts = [n.lineno for n in tree.body] + [len(lines) + 1]
     # comment lines above a statement belong to it
     chunks = []
     for i, n in enumerate(tree.body):
