@@ -3,6 +3,8 @@
     python tools/browser_check.py                   # every page at 1280x900 and 390x844
     python tools/browser_check.py --strict-widths   # width violations fail too
     python tools/browser_check.py forward.html      # only these pages (the search test still runs)
+    python tools/browser_check.py --learner         # the learner pages' rules fail too (CI: --strict-widths --learner)
+    python tools/browser_check.py --measures F      # write the learner pages' measures table to F as well
 
 Uses Debian's Chromium (`/usr/bin/chromium`, `--chromium PATH` or $CHROMIUM): Playwright's own browser is never
 downloaded. For each page and width it:
@@ -12,9 +14,19 @@ downloaded. For each page and width it:
 * fails on a broken internal link: an `href`/`src` to a file missing from docs/ or outside it, or an `#anchor`
   that is not an id of the target page as the browser rendered it;
 * measures widths against the content column (`main.content`):
-  at the desktop width, a maths display (`.katex-display`), table, figure, img or code block (`pre`) whose content
-  is wider than the column (even when it scrolls); at the phone width, anything that spills past the column
-  without an ancestor, up to the column, that scrolls (`overflow-x: auto|scroll`) or clips it;
+  at the desktop width, a maths display (`.katex-display`), table, figure or img whose content is wider than the
+  column (even when it scrolls), or a code block (`pre`) whose box is wider than the column (a `pre` may scroll
+  inside its own box: code keeps its lines); at the phone width, anything that spills past the column without an
+  ancestor, up to the column, that scrolls (`overflow-x: auto|scroll`) or clips it;
+* on the learner pages (tools/learner_pages.py: LEARNER_PAGES; one missing from docs/ is skipped with a note), prints
+  a table of measures and a summary: at 1280 px the visible code height (`pre`: cell code, signatures and outputs
+  shown as code, not inside a closed `<details>`) as a fraction of the content column's height, and the visible lines
+  matching test_eq/test_close/test_fail/test_ne/assert; at 390 px the tables wider than the column; at both widths
+  the boxes that scroll sideways without the scroll cue (site_libs/scrollcue.js). With `--learner` these fail: an
+  average code fraction over 25 % or a page over 40 %, a test line visible by default, a table wider than the column
+  at 390 px, a box scrolling with no cue, a page of the reading order (nbs/sidebar.yml) with no `rel="next"` link to
+  the next page, and the one-screen box (class `one-screen`, required on through_time.html) not fitting the
+  1280x900 window under the header with no scroll, or code in it under 13 px;
 * writes a full-page screenshot to docs_shots/<width>/<page>.png (git-ignored; never under docs/).
 * checks every figure of the content column (an `<img>`, or an `<svg>` that is not part of KaTeX's maths): it must
   have a text alternative (`alt`, or `aria-label`/`title` for an inline SVG) and open in the zoom overlay
