@@ -351,6 +351,36 @@ FOLD_OPEN = (f'<details class="{FOLD_CLASS}">\n<summary>{FOLD_SUMMARY}</summary>
 FOLD_CLOSE = ":::\n\n</details>\n"
 
 
+_MD_LINK_IN_CODE = re.compile(r"\[(`?)([^\]`\n]+)\1\]\((?:/|[\w./-]+\.html|#)[^)\s]*\)")
+
+
+def unlink_code(md: str) -> str:
+    "Markdown links nbdev wrote inside fenced code (show_doc's signatures) back to the bare name: code shows no markup."
+    out, fence = [], None
+    for line in md.split("\n"):
+        m = re.match(r"\s*(`{3,}|~{3,})", line)
+        if m and (fence is None or m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence)):
+            fence = m.group(1) if fence is None else None
+        elif fence:
+            line = _MD_LINK_IN_CODE.sub(lambda k: k.group(2), line)
+        out.append(line)
+    return "\n".join(out)
+
+
+def _unlink_outputs(cell: dict) -> int:
+    "unlink_code on a cell's Markdown outputs; return how many outputs changed."
+    n = 0
+    for o in cell.get("outputs", []):
+        data = o.get("data") or {}
+        if "text/markdown" in data:
+            old = _src({"source": data["text/markdown"]})
+            new = unlink_code(old)
+            if new != old:
+                data["text/markdown"] = new
+                n += 1
+    return n
+
+
 def _md_cell(text: str, cid: str) -> dict:
     return {"cell_type": "markdown", "id": cid, "metadata": {}, "source": text}
 
@@ -364,7 +394,8 @@ def restructure_notebook(proc_nb: Path, orig_nb: Path, learner: bool) -> dict:
     cells are found by their cell id in the notebook of nbs/. On a learner page, the show_doc card nbdev adds for an
     `#| exports` cell (a signature and the docstring, above the same source in an "Exported source" fold) is replaced
     by an empty anchor with the card's id (links to `page.html#name` keep working), and the source is shown as plain
-    code. Returns counts of what was done."""
+    code. Everywhere, the Markdown links nbdev writes into show_doc's signature code (comments naming a class)
+    become the bare name: inside code they showed as raw `[name](page.html#name)`. Returns counts of what was done."""
     nb = json.loads(proc_nb.read_text(encoding="utf-8"))
     orig = json.loads(orig_nb.read_text(encoding="utf-8"))
     fold_ids, one_ids, owner, exports_ids = set(), set(), {}, set()
@@ -386,34 +417,42 @@ def restructure_notebook(proc_nb: Path, orig_nb: Path, learner: bool) -> dict:
                 exports_ids.add(cid)
     if None in fold_ids | one_ids:
         raise SystemExit(f"build_docs: {orig_nb.name}: a cell marked for the fold or one screen has no id (nbformat 4.5)")
-    stats = {"folded": 0, "cards": 0, "one_screen": 0}
-    if not (fold_ids or one_ids or (learner and exports_ids)):
+    stats = {"folded": 0, "cards": 0, "one_screen": 0, "unlinked": 0}
+    for c in nb.get("cells", []):
+        stats["unlinked"] += _unlink_outputs(c)
+    if not (fold_ids or one_ids or (learner and exports_ids) or stats["unlinked"]):
         return stats
     cells, folded = [], []
     from smalldocs.markdown import pandoc_id
 
+    anchors: dict[str, list[dict]] = {}  # on a learner page: the anchors that replace the cards of an exports cell
+    for c in nb.get("cells", []):
+        m = _SHOW_DOC.search(_src(c)) if c.get("has_sd") else None
+        own = owner.get(m.group(1).split(".")[0]) if m else None
+        if learner and own in exports_ids:
+            md = "".join(_src({"source": o.get("data", {}).get("text/markdown", "")}) for o in c.get("outputs", []))
+            h = _HEADING.search(md)
+            c["anchor_of_"] = own
+            anchors.setdefault(own, []).append(_md_cell(
+                f'<div id="{pandoc_id(h.group(1)) if h else m.group(1).lower()}" class="doc-anchor"></div>\n', f"{c.get('id')}-anchor"))
+            stats["cards"] += 1
     for c in nb.get("cells", []):
         src, cid = _src(c), c.get("id")
+        if c.pop("anchor_of_", None):
+            continue  # the card is gone: its anchor goes above the source it documented
         fold = cid in fold_ids
         m = _SHOW_DOC.search(src) if c.get("has_sd") else None
         if m:  # a card nbdev added: it goes where the cell it documents goes
-            own = owner.get(m.group(1).split(".")[0])
-            fold = own in fold_ids
-            if learner and own in exports_ids:
-                md = "".join(_src({"source": o.get("data", {}).get("text/markdown", "")}) for o in c.get("outputs", []))
-                h = _HEADING.search(md)
-                c = _md_cell(f'<div id="{pandoc_id(h.group(1)) if h else m.group(1).lower()}" class="doc-anchor"></div>\n',
-                             f"{cid}-anchor")
-                stats["cards"] += 1
+            fold = owner.get(m.group(1).split(".")[0]) in fold_ids
         elif learner and cid in exports_ids:
             dirs, code = _directive_lines(src)
             keep = [d for d in dirs if not re.match(r"#\|\s*code-(fold|summary)\s*:", d)]
             c["source"] = "\n".join(keep + [code])
         if c.get("cell_type") == "markdown" and cid in fold_ids:
             c["source"] = _src(c).lstrip()[len(FOLD_MD_MARKER):].lstrip("\n")
-        group = [c]
+        group = [*anchors.get(cid, []), c]
         if cid in one_ids:
-            group = [_md_cell(f'<div class="{ONE_SCREEN_CLASS}">\n', f"{cid}-one"), c, _md_cell("</div>\n", f"{cid}-one-end")]
+            group = [_md_cell(f'<div class="{ONE_SCREEN_CLASS}">\n', f"{cid}-one"), *group, _md_cell("</div>\n", f"{cid}-one-end")]
             stats["one_screen"] += 1
         (folded if fold else cells).extend(group)
         stats["folded"] += fold
@@ -429,7 +468,7 @@ def restructure_proc(proc: Path, quiet: bool) -> None:
     from nbdev.config import get_config
 
     nbs = get_config().nbs_path
-    total = {"folded": 0, "cards": 0, "one_screen": 0}
+    total = {"folded": 0, "cards": 0, "one_screen": 0, "unlinked": 0}
     for nb in sorted(proc.glob("*.ipynb")):
         orig = nbs / nb.name
         if not orig.exists():
@@ -438,7 +477,8 @@ def restructure_proc(proc: Path, quiet: bool) -> None:
         for k, v in restructure_notebook(nb, orig, page in LEARNER_PAGES).items():
             total[k] += v
     log(f"{total['folded']} cell(s) folded into 'Tests and package details', {total['cards']} show_doc card(s) above "
-        f"their own source removed on learner pages, {total['one_screen']} one-screen box(es)", quiet)
+        f"their own source removed on learner pages, {total['one_screen']} one-screen box(es), "
+        f"{total['unlinked']} signature(s) with Markdown links in their code made plain", quiet)
 
 
 # ---------------------------------------------------------------- the learner's copies of the learner pages
