@@ -484,12 +484,56 @@ def restructure_proc(proc: Path, quiet: bool) -> None:
 # ---------------------------------------------------------------- the learner's copies of the learner pages
 
 
-def learner_notebook(orig: dict, page: str, title: str, tst_flags: set[str], site_url: str | None) -> dict:
+def folded_export_imports(src: str, default_exp: str | None, lib_name: str) -> str:
+    """What replaces a folded exported cell in a learner's copy: its imports, and an import from the package of the
+    names it defines (functions, classes, top-level assignments), so the lesson's later cells find them. Only names
+    the installed module has are imported; '' when there is none."""
+    import ast
+    import importlib
+    import textwrap
+
+    dirs, code = _directive_lines(src)
+    mod = None
+    for d in dirs:
+        words = d[2:].split()
+        if words and words[0] in ("export", "exports", "exporti"):
+            mod = words[1] if len(words) > 1 and ":" not in words[1] else default_exp
+    if not mod:
+        return ""
+    try:
+        tree = ast.parse(code)
+        module = importlib.import_module(f"{lib_name}.{mod}")
+    except (SyntaxError, ImportError):
+        return ""
+    imports, names = [], []
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            if not (isinstance(node, ast.ImportFrom) and (node.module == "__future__" or node.level)):
+                imports.append(ast.get_source_segment(code, node))
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.append(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            for t in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                names += [n.id for n in ast.walk(t) if isinstance(n, ast.Name)]
+    names = [n for n in dict.fromkeys(names) if n not in ("_all_", "__all__") and hasattr(module, n)]
+    if names:
+        line = f"from {lib_name}.{mod} import {', '.join(names)}"
+        if len(line) > 100:
+            line = f"from {lib_name}.{mod} import (\n" + textwrap.indent(textwrap.fill(", ".join(names) + ",", 96), "    ") + "\n)"
+        imports.append(line)
+    return "\n".join(i for i in imports if i)
+
+
+def learner_notebook(orig: dict, page: str, title: str, tst_flags: set[str], site_url: str | None,
+                     lib_name: str = "gru_bptt") -> dict:
     """A learner's copy of a notebook of nbs/: it runs top to bottom after `pip install gru_bptt`, with no file of the
-    repository. Cells marked for the fold go, and so do show_doc calls and nbdev imports (nbdev is not installed with
-    the package); the other code cells stay, `#| hide` imports included, without their directive lines; a cell with
+    repository. Cells marked for the fold go (a folded exported cell leaves the imports of what it defines from the
+    package: folded_export_imports), and so do show_doc calls and nbdev imports (nbdev is not installed with the
+    package); the other code cells stay, `#| hide` imports included, without their directive lines; a cell with
     a test flag (`#| slow`) keeps it as a cell tag, which tools/check_learner_nbs.py skips as nbdev_test does. Cells
     of `#| eval: false` go (they are not meant to run). Outputs are cleared: the learner makes them."""
+    default_exp = next((m.group(1) for c in orig.get("cells", []) if c.get("cell_type") == "code"
+                        for m in [re.search(r"^\s*#\|\s*default_exp\s+(\S+)", _src(c), re.MULTILINE)] if m), None)
     note = {"cell_type": "markdown", "id": "learner-copy", "metadata": {}, "source":
             f"*A learner's copy of the page [{title}]({site_url or '..'}/{page}.html) of the gru_bptt docs: run "
             "`pip install gru_bptt` first, then run the cells from the top. The tests that guard the package are on "
@@ -508,7 +552,13 @@ def learner_notebook(orig: dict, page: str, title: str, tst_flags: set[str], sit
                          lambda m: f"]({site_url or '..'}/{m.group(1)})", src)
             cells.append({"cell_type": "markdown", "id": c.get("id") or f"c{n}", "metadata": {}, "source": src})
             continue
-        if kind != "code" or has_directive(src, FOLD_DIRECTIVE):
+        if kind != "code":
+            continue
+        if has_directive(src, FOLD_DIRECTIVE):
+            code = folded_export_imports(src, default_exp, lib_name)
+            if code:
+                cells.append({"cell_type": "code", "execution_count": None, "id": c.get("id") or f"c{n}", "metadata": {},
+                              "outputs": [], "source": code})
             continue
         dirs, code = _directive_lines(src)
         if any(re.match(r"#\|\s*eval\s*:\s*false\b", d, re.I) for d in dirs):
@@ -543,7 +593,8 @@ def write_learner_nbs(site: Path, proc: Path, quiet: bool) -> dict[str, str]:
         orig = cfg.nbs_path / nb.name
         if page not in LEARNER_PAGES or not orig.exists():
             continue
-        copy = learner_notebook(json.loads(orig.read_text(encoding="utf-8")), page, str(fm.get("title") or page), flags, site_url)
+        copy = learner_notebook(json.loads(orig.read_text(encoding="utf-8")), page, str(fm.get("title") or page), flags,
+                                site_url, str(cfg.lib_name))
         dest = site / LEARNER_NB_DIR / f"{page}.ipynb"
         dest.write_text(json.dumps(copy, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
         out[f"{page}.html"] = f"{LEARNER_NB_DIR}/{page}.ipynb"
