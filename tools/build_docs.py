@@ -351,36 +351,6 @@ FOLD_OPEN = (f'<details class="{FOLD_CLASS}">\n<summary>{FOLD_SUMMARY}</summary>
 FOLD_CLOSE = ":::\n\n</details>\n"
 
 
-_MD_LINK_IN_CODE = re.compile(r"\[(`?)([^\]`\n]+)\1\]\((?:/|[\w./-]+\.html|#)[^)\s]*\)")
-
-
-def unlink_code(md: str) -> str:
-    "Markdown links nbdev wrote inside fenced code (show_doc's signatures) back to the bare name: code shows no markup."
-    out, fence = [], None
-    for line in md.split("\n"):
-        m = re.match(r"\s*(`{3,}|~{3,})", line)
-        if m and (fence is None or m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence)):
-            fence = m.group(1) if fence is None else None
-        elif fence:
-            line = _MD_LINK_IN_CODE.sub(lambda k: k.group(2), line)
-        out.append(line)
-    return "\n".join(out)
-
-
-def _unlink_outputs(cell: dict) -> int:
-    "unlink_code on a cell's Markdown outputs; return how many outputs changed."
-    n = 0
-    for o in cell.get("outputs", []):
-        data = o.get("data") or {}
-        if "text/markdown" in data:
-            old = _src({"source": data["text/markdown"]})
-            new = unlink_code(old)
-            if new != old:
-                data["text/markdown"] = new
-                n += 1
-    return n
-
-
 def _md_cell(text: str, cid: str) -> dict:
     return {"cell_type": "markdown", "id": cid, "metadata": {}, "source": text}
 
@@ -394,8 +364,7 @@ def restructure_notebook(proc_nb: Path, orig_nb: Path, learner: bool) -> dict:
     cells are found by their cell id in the notebook of nbs/. On a learner page, the show_doc card nbdev adds for an
     `#| exports` cell (a signature and the docstring, above the same source in an "Exported source" fold) is replaced
     by an empty anchor with the card's id (links to `page.html#name` keep working), and the source is shown as plain
-    code. Everywhere, the Markdown links nbdev writes into show_doc's signature code (comments naming a class)
-    become the bare name: inside code they showed as raw `[name](page.html#name)`. Returns counts of what was done."""
+    code. Returns counts of what was done."""
     nb = json.loads(proc_nb.read_text(encoding="utf-8"))
     orig = json.loads(orig_nb.read_text(encoding="utf-8"))
     fold_ids, one_ids, owner, exports_ids = set(), set(), {}, set()
@@ -417,10 +386,8 @@ def restructure_notebook(proc_nb: Path, orig_nb: Path, learner: bool) -> dict:
                 exports_ids.add(cid)
     if None in fold_ids | one_ids:
         raise SystemExit(f"build_docs: {orig_nb.name}: a cell marked for the fold or one screen has no id (nbformat 4.5)")
-    stats = {"folded": 0, "cards": 0, "one_screen": 0, "unlinked": 0}
-    for c in nb.get("cells", []):
-        stats["unlinked"] += _unlink_outputs(c)
-    if not (fold_ids or one_ids or (learner and exports_ids) or stats["unlinked"]):
+    stats = {"folded": 0, "cards": 0, "one_screen": 0}
+    if not (fold_ids or one_ids or (learner and exports_ids)):
         return stats
     cells, folded = [], []
     from smalldocs.markdown import pandoc_id
@@ -468,7 +435,7 @@ def restructure_proc(proc: Path, quiet: bool) -> None:
     from nbdev.config import get_config
 
     nbs = get_config().nbs_path
-    total = {"folded": 0, "cards": 0, "one_screen": 0, "unlinked": 0}
+    total = {"folded": 0, "cards": 0, "one_screen": 0}
     for nb in sorted(proc.glob("*.ipynb")):
         orig = nbs / nb.name
         if not orig.exists():
@@ -477,8 +444,7 @@ def restructure_proc(proc: Path, quiet: bool) -> None:
         for k, v in restructure_notebook(nb, orig, page in LEARNER_PAGES).items():
             total[k] += v
     log(f"{total['folded']} cell(s) folded into 'Tests and package details', {total['cards']} show_doc card(s) above "
-        f"their own source removed on learner pages, {total['one_screen']} one-screen box(es), "
-        f"{total['unlinked']} signature(s) with Markdown links in their code made plain", quiet)
+        f"their own source removed on learner pages, {total['one_screen']} one-screen box(es)", quiet)
 
 
 # ---------------------------------------------------------------- the learner's copies of the learner pages
