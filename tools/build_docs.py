@@ -689,102 +689,6 @@ def katex_head(prefix: str) -> str:
 # ---------------------------------------------------------------- rewriting the site
 
 
-def page_renames(proc: Path, site: Path) -> dict[str, str]:
-    "Map smalldocs' page names (`00_forward.html`) to nbdev's `output-file` names (`forward.html`), site-relative."
-    renames: dict[str, str] = {}
-    for nb in sorted(proc.rglob("*.ipynb")):
-        rel = nb.relative_to(proc)
-        if rel.parts[0] == site.name or any(p.startswith((".", "_")) for p in rel.parts):
-            continue
-        old = rel.with_suffix(".html").as_posix()
-        if not (site / old).exists():
-            continue
-        out_file = front_matter(nb).get("output-file")
-        if not out_file:
-            continue
-        new = posixpath.join(posixpath.dirname(old), str(out_file))
-        if new != old:
-            renames[old] = new
-    targets = [v for v in renames.values()]
-    dupes = sorted({t for t in targets if targets.count(t) > 1})
-    clash = sorted(t for t in targets if (site / t).exists() and t not in renames)
-    if dupes or clash:
-        raise SystemExit(f"build_docs: two pages would be written to the same file: {dupes + clash}")
-    return renames
-
-
-def rewrite_url(url: str, page: str, renames: dict[str, str], base: str | None, pages: set[str]) -> str:
-    "One href/src of the page at site path `page`: renamed pages and links to the published docs made local."
-    parts = urlsplit(url)
-    if parts.scheme in ("http", "https") or url.startswith("//"):
-        if not base:
-            return url
-        full = (parts.netloc + parts.path) if parts.scheme else url[2:]
-        if not (full == base or full.startswith(base + "/")):
-            return url
-        target = full[len(base):].lstrip("/")
-        target = target or "index.html"
-        if target.endswith("/"):
-            target += "index.html"
-        if target not in pages:
-            log(f"warning: {page}: {url} points at the published docs but no local page {target} exists")
-            return url
-    elif parts.scheme or not parts.path:
-        return url  # mailto:, data:, javascript:, or an anchor on the same page
-    elif parts.path.startswith("/"):  # nbdev's links when settings.ini names no host: root-relative to the site
-        if base:
-            return url
-        target = parts.path.lstrip("/") or "index.html"
-        if target not in pages and target not in renames:
-            log(f"warning: {page}: {url} points at a page of the site but no local page {target} exists")
-            return url
-    else:
-        target = posixpath.normpath(posixpath.join(posixpath.dirname(page), parts.path))
-        if target not in renames:
-            return url
-    target = renames.get(target, target)
-    rel = posixpath.relpath(target, posixpath.dirname(page) or ".")
-    return rel + (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
-
-
-def strip_network_css(css: str) -> str:
-    "Remove remote `@import`s and turn remote `url(...)`s into `none`."
-    return _CSS_URL.sub("none", _CSS_IMPORT.sub("", css))
-
-
-def strip_network_html(html: str, page: str) -> str:
-    "Remove from a page whatever would load from the network; a remote image keeps its alt text."
-
-    def repl(m: re.Match) -> str:
-        tag = m.group(1).lower()
-        log(f"warning: {page}: removed a remote <{tag}>: {m.group(0)[:120]}")
-        if tag == "img":
-            alt = re.search(r"""\salt=["']([^"']*)["']""", m.group(0))
-            return f'<span class="offline-image">[{alt.group(1) if alt else "image"}]</span>'
-        return ""
-
-    html = _REMOTE_PAIRED.sub(repl, html)
-    html = _REMOTE_VOID.sub(repl, html)
-    html = _STYLE_BLOCK.sub(lambda m: m.group(1) + strip_network_css(m.group(2)) + m.group(3), html)
-    return _STYLE_ATTR.sub(lambda m: m.group(1) + strip_network_css(m.group(2)) + m.group(3), html)
-
-
-def write_search_script(site: Path, entries) -> None:
-    "Write the search index as `search_index.js` and make smalldocs.js load it: search then works from file://."
-    data = json.dumps(entries, ensure_ascii=False)  # JSON is a JavaScript expression (U+2028 included, since ES2019)
-    (site / SEARCH_JS).write_text(
-        f"// The search index of this site (as search.json), for smalldocs.js. Written by tools/build_docs.py.\n"
-        f"window.{SEARCH_GLOBAL} = {data};\n",
-        encoding="utf-8",
-    )
-    js = site / "site_libs" / "smalldocs.js"
-    text = js.read_text(encoding="utf-8")
-    if text.count(SMALLDOCS_FETCH) != 1:
-        raise SystemExit(f"build_docs: {js.name} does not load search.json as smalldocs 0.5.4 does: "
-                         "update SMALLDOCS_FETCH in tools/build_docs.py for this smalldocs")
-    js.write_text(text.replace(SMALLDOCS_FETCH, SEARCH_LOADER), encoding="utf-8")
-
-
 def reading_nav(proc: Path) -> list[tuple[str, str]]:
     "The pages of nbs/sidebar.yml in its order, as (site path, title), from the processed notebooks' front matter."
     from nbdev.config import get_config
@@ -901,6 +805,102 @@ def learner_html(html: str, rel: str, nav: dict, nb_copy: str | None, colab: str
         if at >= 0:
             html = html[:at] + bottom + html[at:]
     return html
+
+
+def page_renames(proc: Path, site: Path) -> dict[str, str]:
+    "Map smalldocs' page names (`00_forward.html`) to nbdev's `output-file` names (`forward.html`), site-relative."
+    renames: dict[str, str] = {}
+    for nb in sorted(proc.rglob("*.ipynb")):
+        rel = nb.relative_to(proc)
+        if rel.parts[0] == site.name or any(p.startswith((".", "_")) for p in rel.parts):
+            continue
+        old = rel.with_suffix(".html").as_posix()
+        if not (site / old).exists():
+            continue
+        out_file = front_matter(nb).get("output-file")
+        if not out_file:
+            continue
+        new = posixpath.join(posixpath.dirname(old), str(out_file))
+        if new != old:
+            renames[old] = new
+    targets = [v for v in renames.values()]
+    dupes = sorted({t for t in targets if targets.count(t) > 1})
+    clash = sorted(t for t in targets if (site / t).exists() and t not in renames)
+    if dupes or clash:
+        raise SystemExit(f"build_docs: two pages would be written to the same file: {dupes + clash}")
+    return renames
+
+
+def rewrite_url(url: str, page: str, renames: dict[str, str], base: str | None, pages: set[str]) -> str:
+    "One href/src of the page at site path `page`: renamed pages and links to the published docs made local."
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https") or url.startswith("//"):
+        if not base:
+            return url
+        full = (parts.netloc + parts.path) if parts.scheme else url[2:]
+        if not (full == base or full.startswith(base + "/")):
+            return url
+        target = full[len(base):].lstrip("/")
+        target = target or "index.html"
+        if target.endswith("/"):
+            target += "index.html"
+        if target not in pages:
+            log(f"warning: {page}: {url} points at the published docs but no local page {target} exists")
+            return url
+    elif parts.scheme or not parts.path:
+        return url  # mailto:, data:, javascript:, or an anchor on the same page
+    elif parts.path.startswith("/"):  # nbdev's links when settings.ini names no host: root-relative to the site
+        if base:
+            return url
+        target = parts.path.lstrip("/") or "index.html"
+        if target not in pages and target not in renames:
+            log(f"warning: {page}: {url} points at a page of the site but no local page {target} exists")
+            return url
+    else:
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(page), parts.path))
+        if target not in renames:
+            return url
+    target = renames.get(target, target)
+    rel = posixpath.relpath(target, posixpath.dirname(page) or ".")
+    return rel + (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
+
+
+def strip_network_css(css: str) -> str:
+    "Remove remote `@import`s and turn remote `url(...)`s into `none`."
+    return _CSS_URL.sub("none", _CSS_IMPORT.sub("", css))
+
+
+def strip_network_html(html: str, page: str) -> str:
+    "Remove from a page whatever would load from the network; a remote image keeps its alt text."
+
+    def repl(m: re.Match) -> str:
+        tag = m.group(1).lower()
+        log(f"warning: {page}: removed a remote <{tag}>: {m.group(0)[:120]}")
+        if tag == "img":
+            alt = re.search(r"""\salt=["']([^"']*)["']""", m.group(0))
+            return f'<span class="offline-image">[{alt.group(1) if alt else "image"}]</span>'
+        return ""
+
+    html = _REMOTE_PAIRED.sub(repl, html)
+    html = _REMOTE_VOID.sub(repl, html)
+    html = _STYLE_BLOCK.sub(lambda m: m.group(1) + strip_network_css(m.group(2)) + m.group(3), html)
+    return _STYLE_ATTR.sub(lambda m: m.group(1) + strip_network_css(m.group(2)) + m.group(3), html)
+
+
+def write_search_script(site: Path, entries) -> None:
+    "Write the search index as `search_index.js` and make smalldocs.js load it: search then works from file://."
+    data = json.dumps(entries, ensure_ascii=False)  # JSON is a JavaScript expression (U+2028 included, since ES2019)
+    (site / SEARCH_JS).write_text(
+        f"// The search index of this site (as search.json), for smalldocs.js. Written by tools/build_docs.py.\n"
+        f"window.{SEARCH_GLOBAL} = {data};\n",
+        encoding="utf-8",
+    )
+    js = site / "site_libs" / "smalldocs.js"
+    text = js.read_text(encoding="utf-8")
+    if text.count(SMALLDOCS_FETCH) != 1:
+        raise SystemExit(f"build_docs: {js.name} does not load search.json as smalldocs 0.5.4 does: "
+                         "update SMALLDOCS_FETCH in tools/build_docs.py for this smalldocs")
+    js.write_text(text.replace(SMALLDOCS_FETCH, SEARCH_LOADER), encoding="utf-8")
 
 
 # show_doc's link to a symbol's line on the forge: `<a href="<git_url>/blob/<branch>/<file>#L<n>" ...>source</a>`
