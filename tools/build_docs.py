@@ -490,41 +490,74 @@ def folded_export_imports(src: str, default_exp: str | None, lib_name: str) -> s
     return "\n".join(i for i in imports if i)
 
 
+def _names(code: str) -> tuple[set[str], set[str]]:
+    """The names a cell binds at its top level (assignments, defs, imports, loop and with targets), and the names it
+    reads that it does not bind anywhere itself (a function's parameters and locals, a comprehension's variables)."""
+    import ast
+
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:  # IPython magics
+        return set(), set()
+    top, local, reads = set(), set(), set()
+
+    def visit(node, at_top: bool) -> None:
+        for ch in ast.iter_child_nodes(node):
+            if isinstance(ch, ast.Name):
+                if isinstance(ch.ctx, ast.Load):
+                    reads.add(ch.id)
+                else:
+                    (top if at_top else local).add(ch.id)
+            elif isinstance(ch, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                (top if at_top else local).add(ch.name)
+                visit(ch, False)
+            elif isinstance(ch, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+                visit(ch, False)
+            elif isinstance(ch, (ast.Import, ast.ImportFrom)):
+                (top if at_top else local).update((a.asname or a.name).split(".")[0] for a in ch.names if a.name != "*")
+            elif isinstance(ch, ast.arg):
+                local.add(ch.arg)
+            else:
+                visit(ch, at_top)
+
+    visit(tree, True)
+    return top, reads - top - local
+
+
 def learner_notebook(orig: dict, page: str, title: str, tst_flags: set[str], site_url: str | None,
-                     lib_name: str = "gru_bptt") -> dict:
+                     lib_name: str = "gru_bptt", rescued: list | None = None) -> dict:
     """A learner's copy of a notebook of nbs/: it runs top to bottom after `pip install gru_bptt`, with no file of the
     repository. Cells marked for the fold go (a folded exported cell leaves the imports of what it defines from the
     package: folded_export_imports), and so do show_doc calls and nbdev imports (nbdev is not installed with the
     package); the other code cells stay, `#| hide` imports included, without their directive lines; a cell with
     a test flag (`#| slow`) keeps it as a cell tag, which tools/check_learner_nbs.py skips as nbdev_test does. Cells
-    of `#| eval: false` go (they are not meant to run). Outputs are cleared: the learner makes them."""
+    of `#| eval: false` go (they are not meant to run). Outputs are cleared: the learner makes them.
+
+    A folded cell that binds a name a shown cell reads (and no shown cell before binds) stays in the copy, with a
+    comment saying so, or the copy would stop there; each such cell is appended to `rescued` as (cell id, names), for
+    the build to report: on the page, the reader meets a name whose definition is folded away."""
     default_exp = next((m.group(1) for c in orig.get("cells", []) if c.get("cell_type") == "code"
                         for m in [re.search(r"^\s*#\|\s*default_exp\s+(\S+)", _src(c), re.MULTILINE)] if m), None)
     note = {"cell_type": "markdown", "id": "learner-copy", "metadata": {}, "source":
             f"*A learner's copy of the page [{title}]({site_url or '..'}/{page}.html) of the gru_bptt docs: run "
             "`pip install gru_bptt` first, then run the cells from the top. The tests that guard the package are on "
             "the page, in its folded block.*"}
-    cells = []
+    entries = []  # [cell, state ('keep', 'fold' or 'md'), code, binds, reads, names it is kept for]
     titled = bool(orig.get("cells")) and _src(orig["cells"][0]).lstrip().startswith("# ")
     for n, c in enumerate(orig.get("cells", [])):
         if n == int(titled):
-            cells.append(note)  # under the title
+            entries.append([note, "md", None, set(), set(), set()])  # under the title
         src, kind = _src(c), c.get("cell_type")
+        cid = c.get("id") or f"c{n}"
         if kind == "markdown":
             if is_folded_markdown(src):
                 continue
             # links to pages of the site: from docs/nbs/, or to the published site
             src = re.sub(r"\]\((?![a-zA-Z][\w+.-]*:|#|/)([^)\s]+\.html(?:#[^)\s]*)?)\)",
                          lambda m: f"]({site_url or '..'}/{m.group(1)})", src)
-            cells.append({"cell_type": "markdown", "id": c.get("id") or f"c{n}", "metadata": {}, "source": src})
+            entries.append([{"cell_type": "markdown", "id": cid, "metadata": {}, "source": src}, "md", None, set(), set(), set()])
             continue
         if kind != "code":
-            continue
-        if has_directive(src, FOLD_DIRECTIVE):
-            code = folded_export_imports(src, default_exp, lib_name)
-            if code:
-                cells.append({"cell_type": "code", "execution_count": None, "id": c.get("id") or f"c{n}", "metadata": {},
-                              "outputs": [], "source": code})
             continue
         dirs, code = _directive_lines(src)
         if any(re.match(r"#\|\s*eval\s*:\s*false\b", d, re.I) for d in dirs):
@@ -532,12 +565,42 @@ def learner_notebook(orig: dict, page: str, title: str, tst_flags: set[str], sit
         lines = [ln for ln in code.splitlines()
                  if not re.match(r"\s*(from\s+nbdev\b|import\s+nbdev\b)", ln) and not re.match(r"\s*show_doc\(", ln)]
         code = "\n".join(lines).strip("\n")
-        if not code.strip():
-            continue
         names = _directive_names(src)
         meta = {"tags": sorted(names & tst_flags)} if names & tst_flags else {}
-        cells.append({"cell_type": "code", "execution_count": None, "id": c.get("id") or f"c{n}", "metadata": meta,
-                      "outputs": [], "source": code})
+        cell = {"cell_type": "code", "execution_count": None, "id": cid, "metadata": meta, "outputs": [], "source": code}
+        if has_directive(src, FOLD_DIRECTIVE):
+            imports = folded_export_imports(src, default_exp, lib_name)
+            if imports:
+                entries.append([dict(cell, metadata={}, source=imports), "keep", imports, *_names(imports), set()])
+            elif code.strip():
+                entries.append([cell, "fold", code, *_names(code), set()])
+        elif code.strip():
+            entries.append([cell, "keep", code, *_names(code), set()])
+    changed = True
+    while changed:  # keep the folded cells that bind what a kept cell reads first; again, for what those read
+        changed, bound = False, set()
+        for i, e in enumerate(entries):
+            if e[1] != "keep":
+                continue
+            for name in sorted(e[4] - bound):
+                j = next((j for j in range(i - 1, -1, -1) if entries[j][1] == "fold" and name in entries[j][3]), None)
+                if j is not None:
+                    entries[j][1] = "keep"
+                    entries[j][5].add(name)
+                    changed = True
+            if changed:
+                break
+            bound |= e[3]
+    cells = []
+    for cell, state, code, _, _, kept_for in entries:
+        if state == "fold":
+            continue
+        if kept_for:
+            names = ", ".join(sorted(kept_for))
+            cell = dict(cell, source=f"# folded on the page (its checks); kept here for {names}, used below\n{code}")
+            if rescued is not None:
+                rescued.append((cell["id"], sorted(kept_for)))
+        cells.append(cell)
     meta = {k: v for k, v in (orig.get("metadata") or {}).items() if k in ("kernelspec", "language_info")}
     meta.setdefault("kernelspec", {"display_name": "python3", "language": "python", "name": "python3"})
     return {"cells": cells, "metadata": meta, "nbformat": 4, "nbformat_minor": 5}
@@ -559,8 +622,12 @@ def write_learner_nbs(site: Path, proc: Path, quiet: bool) -> dict[str, str]:
         orig = cfg.nbs_path / nb.name
         if page not in LEARNER_PAGES or not orig.exists():
             continue
+        rescued: list = []
         copy = learner_notebook(json.loads(orig.read_text(encoding="utf-8")), page, str(fm.get("title") or page), flags,
-                                site_url, str(cfg.lib_name))
+                                site_url, str(cfg.lib_name), rescued)
+        for cid, names in rescued:  # worth fixing in the notebook: the page shows a cell that reads a folded name
+            log(f"note: {nb.name}: folded cell {cid} binds {', '.join(names)}, which a shown cell reads: "
+                "the learner's copy keeps it", quiet)
         dest = site / LEARNER_NB_DIR / f"{page}.ipynb"
         dest.write_text(json.dumps(copy, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
         out[f"{page}.html"] = f"{LEARNER_NB_DIR}/{page}.ipynb"
