@@ -3,6 +3,8 @@
     python tools/browser_check.py                   # every page at 1280x900 and 390x844
     python tools/browser_check.py --strict-widths   # width violations fail too
     python tools/browser_check.py forward.html      # only these pages (the search test still runs)
+    python tools/browser_check.py --learner         # the learner pages' rules fail too (CI: --strict-widths --learner)
+    python tools/browser_check.py --measures F      # write the learner pages' measures table to F as well
 
 Uses Debian's Chromium (`/usr/bin/chromium`, `--chromium PATH` or $CHROMIUM): Playwright's own browser is never
 downloaded. For each page and width it:
@@ -17,7 +19,7 @@ downloaded. For each page and width it:
   inside its own box: code keeps its lines); at the phone width, anything that spills past the column without an
   ancestor, up to the column, that scrolls (`overflow-x: auto|scroll`) or clips it;
 * on the learner pages (tools/learner_pages.py: LEARNER_PAGES; one missing from docs/ is skipped with a note), prints
-  a table of measures and a summary (`--measures FILE` writes it to FILE too): at 1280 px the visible code height (`pre`: cell code, signatures and outputs
+  a table of measures and a summary: at 1280 px the visible code height (`pre`: cell code, signatures and outputs
   shown as code, not inside a closed `<details>`) as a fraction of the content column's height, and the visible lines
   matching test_eq/test_close/test_fail/test_ne/assert; at 390 px the tables wider than the column; at both widths
   the boxes that scroll sideways without the scroll cue (site_libs/scrollcue.js). With `--learner` these fail: an
@@ -49,6 +51,9 @@ import time
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from learner_pages import FOLD_CLASS, LEARNER_PAGES, ONE_SCREEN_CLASS, TEST_LINE, is_learner, page_of, reading_order  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 VIEWPORTS = {"1280": {"width": 1280, "height": 900}, "390": {"width": 390, "height": 844}}
 CHROME_ARGS = [
@@ -59,9 +64,6 @@ CHROME_ARGS = [
 ERROR_COLOR = "#cc0001"  # KaTeX's errorColor, as docs/site_libs/katex/render-math.js sets it
 SEARCH_QUERY, SEARCH_PAGE = "tanh", "d_candidate.html"
 TOL = 1  # px: sub-pixel rounding is not an overflow
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # tools/learner_pages.py: the learner pages, shared
-from learner_pages import LEARNER_PAGES, ONE_SCREEN_CLASS, TEST_LINE, is_learner, page_of, reading_order  # noqa: E402
 
 # Runs in the page: KaTeX errors, links, ids and the width violations for one mode ("wide" or "narrow").
 MEASURE_JS = r"""
@@ -273,75 +275,6 @@ async def check_figures(tab, res: "Result", width: str, shots: Path | None) -> N
             res.failures.append(f"{what}: a click on the overlay did not close it")
 
 
-def learner_report(docs: Path, pages: list[str], by: dict, enforce: bool, out: str | None) -> int:
-    """Print the learner pages' measures (a table, then a summary) and the reading order's next links; return the number
-    of failures, counted when `enforce` (--learner): average visible code over MAX_AVG_CODE or a page over
-    MAX_PAGE_CODE, a test line visible by default, a table wider than the column at 390 px, a box that scrolls without a
-    cue, a page of the reading order without a link to the next one, a one-screen box that does not fit or is missing."""
-    problems: list[str] = []
-    order = [page_of(nb) for nb in reading_order()]
-    have = [pg for pg in order if (docs / pg).is_file()]
-    for pg, nxt in zip(have, have[1:]):
-        if pg not in pages or (pg, "1280") not in by:
-            continue
-        want = (docs / nxt).resolve()
-        got = [urlsplit(u) for u in by[pg, "1280"].next_links]
-        if not any(u.scheme == "file" and Path(unquote(u.path)).resolve() == want for u in got):
-            problems.append(f"{pg}: no link to the next page of the reading order, {nxt} (rel=next: {by[pg, '1280'].next_links[:2]})")
-    rows = []
-    skipped = [lp for lp in LEARNER_PAGES if not (docs / f"{lp}.html").is_file()]
-    for lp in LEARNER_PAGES:
-        pg = f"{lp}.html"
-        if pg not in pages or lp in skipped:
-            continue
-        wide, narrow = by[pg, "1280"].learner, by[pg, "390"].learner
-        if not wide or not narrow:
-            problems.append(f"{pg}: not measured")
-            continue
-        frac = wide["codePx"] / max(wide["pagePx"], 1)
-        one = wide["one"]
-        rows.append((pg, frac, wide, narrow, one))
-        if frac > MAX_PAGE_CODE:
-            problems.append(f"{pg}: visible code is {frac:.0%} of the page height (at most {MAX_PAGE_CODE:.0%} on a learner page)")
-        if wide["testLines"]:
-            problems.append(f"{pg}: {wide['testLines']} test line(s) visible by default, e.g. {wide['tests'][0]!r}")
-        for t in narrow["tables"]:
-            problems.append(f"{pg}: at 390 px a table is {t['width']} px wide in a {t['col']} px column ({t['label']!r})")
-        for w, m in (("1280", wide), ("390", narrow)):
-            if m["uncued"]:
-                problems.append(f"{pg} @{w}: {len(m['uncued'])} box(es) scroll sideways with no cue, e.g. {m['uncued'][0]!r}")
-        if one:
-            if one["height"] > one["room"] or one["width"] > one["vw"] or one["scrolls"] or one["font"] < MIN_CODE_FONT:
-                problems.append(f"{pg}: the one-screen box is {one['width']}x{one['height']} px (room {one['vw']}x{one['room']}), "
-                                f"{one['scrolls']} scrolling part(s), code at {one['font']:g} px (at least {MIN_CODE_FONT})")
-        elif lp == "through_time":
-            problems.append(f"{pg}: no element of class {ONE_SCREEN_CLASS!r} (the BPTT-in-one-screen box)")
-    lines = []
-    if rows:
-        w = max(len(r[0]) for r in rows)
-        lines.append(f"{'learner page':<{w}}  code%  code px  page px  test lines  tables>col@390  uncued  one-screen")
-        for pg, frac, wide, narrow, one in rows:
-            o = f"{one['width']}x{one['height']} {one['font']:g}px" if one else "-"
-            lines.append(f"{pg:<{w}}  {frac:>5.1%}  {wide['codePx']:>7}  {wide['pagePx']:>7}  {wide['testLines']:>10}"
-                         f"  {len(narrow['tables']):>14}  {len(wide['uncued']) + len(narrow['uncued']):>6}  {o}")
-        fracs = [r[1] for r in rows]
-        avg = sum(fracs) / len(fracs)
-        lines.append(f"learner pages: {len(rows)} measured at 1280 px; visible code {avg:.1%} of the page height on average "
-                     f"(max {max(fracs):.1%}, {max(rows, key=lambda r: r[1])[0]}); {sum(r[2]['testLines'] for r in rows)} "
-                     f"test lines visible; {sum(len(r[3]['tables']) for r in rows)} table(s) wider than the column at 390 px")
-        if avg > MAX_AVG_CODE:
-            problems.append(f"visible code is {avg:.0%} of the page height on average over the learner pages (at most {MAX_AVG_CODE:.0%})")
-    if skipped:
-        lines.append(f"note: learner page(s) not in docs/, skipped: {', '.join(skipped)}")
-    print("\n".join(lines))
-    if out:
-        Path(out).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    for msg in problems:
-        print(f"{'FAIL' if enforce else 'note'} learner: {msg}")
-    print(f"learner checks: {len(problems)} problem(s) ({'failing: --learner' if enforce else 'reported, not failing'})\n")
-    return len(problems) if enforce else 0
-
-
 def chromium_path(given: str | None) -> str:
     for cand in (given, os.environ.get("CHROMIUM"), "/usr/bin/chromium", "chromium", "chromium-browser"):
         if cand and shutil.which(cand):
@@ -473,6 +406,75 @@ async def search_test_retried(browser, url: str, allowed: tuple[str, ...]) -> tu
     return ok, f"{again} (on the second try; the first: {msg})"
 
 
+def learner_report(docs: Path, pages: list[str], by: dict, enforce: bool, out: str | None) -> int:
+    """Print the learner pages' measures (a table, then a summary) and the reading order's next links; return the number
+    of failures, counted when `enforce` (--learner): average visible code over MAX_AVG_CODE or a page over
+    MAX_PAGE_CODE, a test line visible by default, a table wider than the column at 390 px, a box that scrolls without a
+    cue, a page of the reading order without a link to the next one, a one-screen box that does not fit or is missing."""
+    problems: list[str] = []
+    order = [page_of(nb) for nb in reading_order()]
+    have = [pg for pg in order if (docs / pg).is_file()]
+    for pg, nxt in zip(have, have[1:]):
+        if pg not in pages or (pg, "1280") not in by:
+            continue
+        want = (docs / nxt).resolve()
+        got = [urlsplit(u) for u in by[pg, "1280"].next_links]
+        if not any(u.scheme == "file" and Path(unquote(u.path)).resolve() == want for u in got):
+            problems.append(f"{pg}: no link to the next page of the reading order, {nxt} (rel=next: {by[pg, '1280'].next_links[:2]})")
+    rows = []
+    skipped = [lp for lp in LEARNER_PAGES if not (docs / f"{lp}.html").is_file()]
+    for lp in LEARNER_PAGES:
+        pg = f"{lp}.html"
+        if pg not in pages or lp in skipped:
+            continue
+        wide, narrow = by[pg, "1280"].learner, by[pg, "390"].learner
+        if not wide or not narrow:
+            problems.append(f"{pg}: not measured")
+            continue
+        frac = wide["codePx"] / max(wide["pagePx"], 1)
+        one = wide["one"]
+        rows.append((pg, frac, wide, narrow, one))
+        if frac > MAX_PAGE_CODE:
+            problems.append(f"{pg}: visible code is {frac:.0%} of the page height (at most {MAX_PAGE_CODE:.0%} on a learner page)")
+        if wide["testLines"]:
+            problems.append(f"{pg}: {wide['testLines']} test line(s) visible by default, e.g. {wide['tests'][0]!r}")
+        for t in narrow["tables"]:
+            problems.append(f"{pg}: at 390 px a table is {t['width']} px wide in a {t['col']} px column ({t['label']!r})")
+        for w, m in (("1280", wide), ("390", narrow)):
+            if m["uncued"]:
+                problems.append(f"{pg} @{w}: {len(m['uncued'])} box(es) scroll sideways with no cue, e.g. {m['uncued'][0]!r}")
+        if one:
+            if one["height"] > one["room"] or one["width"] > one["vw"] or one["scrolls"] or one["font"] < MIN_CODE_FONT:
+                problems.append(f"{pg}: the one-screen box is {one['width']}x{one['height']} px (room {one['vw']}x{one['room']}), "
+                                f"{one['scrolls']} scrolling part(s), code at {one['font']:g} px (at least {MIN_CODE_FONT})")
+        elif lp == "through_time":
+            problems.append(f"{pg}: no element of class {ONE_SCREEN_CLASS!r} (the BPTT-in-one-screen box)")
+    lines = []
+    if rows:
+        w = max(len(r[0]) for r in rows)
+        lines.append(f"{'learner page':<{w}}  code%  code px  page px  test lines  tables>col@390  uncued  one-screen")
+        for pg, frac, wide, narrow, one in rows:
+            o = f"{one['width']}x{one['height']} {one['font']:g}px" if one else "-"
+            lines.append(f"{pg:<{w}}  {frac:>5.1%}  {wide['codePx']:>7}  {wide['pagePx']:>7}  {wide['testLines']:>10}"
+                         f"  {len(narrow['tables']):>14}  {len(wide['uncued']) + len(narrow['uncued']):>6}  {o}")
+        fracs = [r[1] for r in rows]
+        avg = sum(fracs) / len(fracs)
+        lines.append(f"learner pages: {len(rows)} measured at 1280 px; visible code {avg:.1%} of the page height on average "
+                     f"(max {max(fracs):.1%}, {max(rows, key=lambda r: r[1])[0]}); {sum(r[2]['testLines'] for r in rows)} "
+                     f"test lines visible; {sum(len(r[3]['tables']) for r in rows)} table(s) wider than the column at 390 px")
+        if avg > MAX_AVG_CODE:
+            problems.append(f"visible code is {avg:.0%} of the page height on average over the learner pages (at most {MAX_AVG_CODE:.0%})")
+    if skipped:
+        lines.append(f"note: learner page(s) not in docs/, skipped: {', '.join(skipped)}")
+    print("\n".join(lines))
+    if out:
+        Path(out).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for msg in problems:
+        print(f"{'FAIL' if enforce else 'note'} learner: {msg}")
+    print(f"learner checks: {len(problems)} problem(s) ({'failing: --learner' if enforce else 'reported, not failing'})\n")
+    return len(problems) if enforce else 0
+
+
 def serve(docs: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
     handler = functools.partial(_QuietHandler, directory=str(docs))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -562,7 +564,6 @@ async def run(args: argparse.Namespace) -> int:
     stray = [u for k, v in network.items() if k not in pages for u in v]
     for u in stray:
         print(f"FAIL network (page unknown): {u}")
-    learner_fail = learner_report(docs, pages, by, args.learner, args.measures)
     if not args.summary_only:
         for pg in pages:
             for w in VIEWPORTS:
@@ -570,6 +571,7 @@ async def run(args: argparse.Namespace) -> int:
                     print(f"width {pg} @{w}: {v['kind']} {v['width']} px > column {v['col']} px: {v['label']}")
                 for msg in by[pg, w].warnings:
                     print(f"note  {pg} @{w}: {msg}")
+    learner_fail = learner_report(docs, pages, by, args.learner, args.measures)
     search_fail = 0
     for (ok, msg), where in zip(search_results, ["file://", "http"]):
         print(f"{'PASS' if ok else 'FAIL'} search {SEARCH_QUERY!r} from {where}: {msg}")

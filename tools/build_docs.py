@@ -16,6 +16,7 @@ Route: nbdev processes the notebooks into `_proc/` (its Quarto check is skipped)
 * KaTeX comes from the npm package (pinned below) and is served from `docs/site_libs/katex/`; every page
   typesets its maths locally with auto-render (`$$...$$`, `\\[...\\]`, `\\(...\\)` and `$...$`);
 * nothing on a page loads from the network: remote CSS imports, scripts, stylesheets and images are removed;
+* figures open full size in an overlay on a click (`site_libs/figzoom.js`, styled by nbs/styles.css);
 * the fold directive: code cells marked `#| fold` and markdown cells whose first line is `<!-- fold -->` are gathered,
   in notebook order and with their outputs, into one closed `<details>` ("Tests and package details") at the bottom
   of their page. This is done on the processed notebooks in `_proc/`, before smalldocs renders them (see
@@ -32,7 +33,6 @@ Route: nbdev processes the notebooks into `_proc/` (its Quarto check is skipped)
   order; the bottom links come last, after the fold;
 * boxes that scroll sideways (code keeps its lines and scrolls in its own box; maths displays, tables, outputs) get a
   fade at their cut edge: `site_libs/scrollcue.js` marks them (classes `scroll-cue`, `cue-left`, `cue-right`);
-* figures open full size in an overlay on a click (`site_libs/figzoom.js`, styled by nbs/styles.css);
 * search works from `file://`: the index is also written as a script, `search_index.js`, which smalldocs.js (patched
   in `site_libs/`) loads with a `<script>` tag, since Chromium refuses `fetch()` of `search.json` there; over http
   it loads the same way, and `search.json` stays as the fallback;
@@ -974,14 +974,13 @@ def write_search_script(site: Path, entries) -> None:
 _SOURCE_LINK = re.compile(r'<a href="[^"]*\bblob/[^"]*"[^>]*>source</a>')
 
 
-def fix_site(site: Path, proc: Path, quiet: bool) -> int:
+def fix_site(site: Path, proc: Path, quiet: bool, learner_nbs: dict[str, str] | None = None) -> int:
     """Rename the pages, rewrite links, localise KaTeX and strip network loads; add the previous / next links of the
-    reading order, and on learner pages the notebook link (writing the learner's notebooks) and stacked tables;
-    return the number of pages."""
+    reading order, and on learner pages the notebook link and stacked tables; return the number of pages."""
     from nbdev.config import get_config
 
     cfg = get_config()
-    learner_nbs = write_learner_nbs(site, proc, quiet)
+    learner_nbs = learner_nbs or {}
     order = reading_nav(proc)
     nav = {p: (order[i - 1] if i else None, order[i + 1] if i + 1 < len(order) else None) for i, (p, _) in enumerate(order)}
     host = urlsplit(str(cfg.get("doc_host", "")))
@@ -1184,7 +1183,8 @@ def build(args: argparse.Namespace) -> None:
     site, link_warnings = smalldocs_render(proc, args.quiet)
     install_katex(site, katex_dist(args.quiet))
     install_figzoom(site)
-    n_pages = fix_site(site, proc, args.quiet)
+    learner_nbs = write_learner_nbs(site, proc, args.quiet)
+    n_pages = fix_site(site, proc, args.quiet, learner_nbs)
     for line in link_warnings:  # smalldocs judged links before the pages got nbdev's names
         target = line.rsplit(" broken link ", 1)[1].strip().split("#")[0].lstrip("/")
         if target.startswith("blob/"):  # a "source" link, removed by fix_site while settings.ini names no repository
