@@ -3,6 +3,8 @@
     python tools/browser_check.py                   # every page at 1280x900 and 390x844
     python tools/browser_check.py --strict-widths   # width violations fail too
     python tools/browser_check.py forward.html      # only these pages (the search test still runs)
+    python tools/browser_check.py --learner         # the learner pages' rules fail too (CI: --strict-widths --learner)
+    python tools/browser_check.py --measures F      # write the learner pages' measures table to F as well
 
 Uses Debian's Chromium (`/usr/bin/chromium`, `--chromium PATH` or $CHROMIUM): Playwright's own browser is never
 downloaded. For each page and width it:
@@ -12,9 +14,19 @@ downloaded. For each page and width it:
 * fails on a broken internal link: an `href`/`src` to a file missing from docs/ or outside it, or an `#anchor`
   that is not an id of the target page as the browser rendered it;
 * measures widths against the content column (`main.content`):
-  at the desktop width, a maths display (`.katex-display`), table, figure, img or code block (`pre`) whose content
-  is wider than the column (even when it scrolls); at the phone width, anything that spills past the column
-  without an ancestor, up to the column, that scrolls (`overflow-x: auto|scroll`) or clips it;
+  at the desktop width, a maths display (`.katex-display`), table, figure or img whose content is wider than the
+  column (even when it scrolls), or a code block (`pre`) whose box is wider than the column (a `pre` may scroll
+  inside its own box: code keeps its lines); at the phone width, anything that spills past the column without an
+  ancestor, up to the column, that scrolls (`overflow-x: auto|scroll`) or clips it;
+* on the learner pages (tools/learner_pages.py: LEARNER_PAGES; one missing from docs/ is skipped with a note), prints
+  a table of measures and a summary: at 1280 px the visible code height (`pre`: cell code, signatures and outputs
+  shown as code, not inside a closed `<details>`) as a fraction of the content column's height, and the visible lines
+  matching test_eq/test_close/test_fail/test_ne/assert; at 390 px the tables wider than the column; at both widths
+  the boxes that scroll sideways without the scroll cue (site_libs/scrollcue.js). With `--learner` these fail: an
+  average code fraction over 25 % or a page over 40 %, a test line visible by default, a table wider than the column
+  at 390 px, a box scrolling with no cue, a page of the reading order (nbs/sidebar.yml) with no `rel="next"` link to
+  the next page, and the one-screen box (class `one-screen`, required on through_time.html) not fitting the
+  1280x900 window under the header with no scroll, or code in it under 13 px;
 * writes a full-page screenshot to docs_shots/<width>/<page>.png (git-ignored; never under docs/).
 * checks every figure of the content column (an `<img>`, or an `<svg>` that is not part of KaTeX's maths): it must
   have a text alternative (`alt`, or `aria-label`/`title` for an inline SVG) and open in the zoom overlay
@@ -38,6 +50,9 @@ import threading
 import time
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from learner_pages import FOLD_CLASS, LEARNER_PAGES, ONE_SCREEN_CLASS, TEST_LINE, is_learner, page_of, reading_order  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 VIEWPORTS = {"1280": {"width": 1280, "height": 900}, "390": {"width": 390, "height": 844}}
@@ -85,7 +100,9 @@ MEASURE_JS = r"""
       if (reported.some((r) => r.contains(el))) continue;
       const r = el.getBoundingClientRect();
       if (!r.width && !r.height) continue;  // not shown (a closed tab, a collapsed block)
-      const need = Math.max(r.width, el.scrollWidth);
+      // a code block may scroll inside its own box (its lines are kept, never wrapped): only its box must fit
+      const ownScroll = el.tagName === "PRE" && ["auto", "scroll"].includes(getComputedStyle(el).overflowX);
+      const need = ownScroll ? r.width : Math.max(r.width, el.scrollWidth);
       if (need > col.width + tol) add(el, need);
     }
   } else {
@@ -134,6 +151,67 @@ MEASURE_JS = r"""
   };
 }
 """
+
+# Runs in the page (learner pages): how much of the page is code, the test lines on show, tables wider than the column,
+# scrolling boxes without a cue at their cut edge, and the one-screen box
+LEARNER_JS = r"""
+([testRe, oneClass, tol]) => {
+  const main = document.querySelector("main.content") || document.querySelector("main") || document.body;
+  const col = main.getBoundingClientRect();
+  const shown = (el) => {
+    if (el.closest("details:not([open])") && !el.closest("summary")) return false;  // in a closed fold
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.height > 0;
+  };
+  const short = (s, n) => { s = (s || "").replace(/\s+/g, " ").trim(); return s.length > n ? s.slice(0, n - 1) + "…" : s; };
+  const re = new RegExp(testRe);
+  let codePx = 0, testLines = 0;
+  const tests = [];
+  // code: source blocks and outputs shown as code (`pre`: cell code, show_doc signatures, text outputs)
+  for (const p of main.querySelectorAll("pre")) {
+    if (p.parentElement.closest("pre") || !shown(p)) continue;
+    codePx += p.getBoundingClientRect().height;
+    for (const line of p.textContent.split("\n")) {
+      if (re.test(line)) { testLines++; if (tests.length < 3) tests.push(short(line, 70)); }
+    }
+  }
+  const tables = [];
+  for (const t of main.querySelectorAll("table")) {
+    if (!shown(t)) continue;
+    const r = t.getBoundingClientRect();
+    const need = Math.max(r.width, t.scrollWidth);
+    if (need > col.width + tol) tables.push({ width: Math.round(need), col: Math.round(col.width),
+      label: short((t.querySelector("th") || t).textContent, 40) });
+  }
+  const uncued = [];
+  for (const el of main.querySelectorAll("*")) {
+    if (el.closest(".katex") && !el.classList.contains("katex-display")) continue;
+    const cs = getComputedStyle(el);
+    if (!["auto", "scroll"].includes(cs.overflowX) || el.scrollWidth <= el.clientWidth + tol || !shown(el)) continue;
+    if (!el.classList.contains("scroll-cue")) uncued.push(el.tagName.toLowerCase() + ": " + short(el.textContent, 40));
+  }
+  let one = null;
+  const box = document.querySelector("." + oneClass);
+  if (box) {
+    const r = box.getBoundingClientRect();
+    const head = document.querySelector("#quarto-header");
+    let scrolls = 0, font = Infinity;
+    for (const el of [box, ...box.querySelectorAll("*")]) {
+      const cs = getComputedStyle(el);
+      if (["auto", "scroll"].includes(cs.overflowX) && el.scrollWidth > el.clientWidth + tol) scrolls++;
+      if (["auto", "scroll"].includes(cs.overflowY) && el.scrollHeight > el.clientHeight + tol) scrolls++;
+    }
+    for (const el of box.querySelectorAll("pre, code")) font = Math.min(font, parseFloat(getComputedStyle(el).fontSize));
+    one = { width: Math.round(r.width), height: Math.round(r.height), scrolls, font: font === Infinity ? 0 : font,
+            room: Math.round(innerHeight - (head ? head.getBoundingClientRect().height : 0)), vw: innerWidth };
+  }
+  return { codePx: Math.round(codePx), pagePx: Math.round(col.height), testLines, tests, tables, uncued, one };
+}
+"""
+NEXT_JS = """() => Array.from(document.querySelectorAll('a[rel~="next"]'), (a) => a.href)"""
+MIN_CODE_FONT = 13  # px: code in the one-screen box
+MAX_AVG_CODE, MAX_PAGE_CODE = 0.25, 0.40  # visible code over page height on the learner pages: on average, on any page
+
 
 # Runs in the page: the figures of the content column, each tagged with data-bc-fig=<index> for the clicks that follow
 FIGURES_JS = r"""
@@ -215,6 +293,8 @@ class Result:
         self.katex = 0
         self.figures = 0
         self.zoom = 0.0  # the largest enlargement of a figure by the zoom overlay (width in it / width on the page)
+        self.learner: dict | None = None  # LEARNER_JS's measures, on a learner page
+        self.next_links: list[str] = []  # hrefs of the page's rel="next" links, absolute
 
 
 async def check_page(context, docs: Path, page: str, width: str, shots: Path | None, sem: asyncio.Semaphore) -> Result:
@@ -231,6 +311,9 @@ async def check_page(context, docs: Path, page: str, width: str, shots: Path | N
             res.violations, res.katex, res.ids, res.links = m["violations"], m["katex"], set(m["ids"]), m["links"]
             if m["katexErrors"]:
                 res.failures.append(f"{m['katexErrors']} KaTeX error(s)")
+            res.next_links = await tab.evaluate(NEXT_JS)
+            if is_learner(page):
+                res.learner = await tab.evaluate(LEARNER_JS, [TEST_LINE, ONE_SCREEN_CLASS, TOL])
             if m["pageWidth"] > VIEWPORTS[width]["width"] + TOL:
                 res.warnings.append(f"the page scrolls sideways: {m['pageWidth']} px wide in a {width} px window")
             if shots:
@@ -321,6 +404,75 @@ async def search_test_retried(browser, url: str, allowed: tuple[str, ...]) -> tu
         return ok, msg
     ok, again = await search_test(browser, url, allowed)
     return ok, f"{again} (on the second try; the first: {msg})"
+
+
+def learner_report(docs: Path, pages: list[str], by: dict, enforce: bool, out: str | None) -> int:
+    """Print the learner pages' measures (a table, then a summary) and the reading order's next links; return the number
+    of failures, counted when `enforce` (--learner): average visible code over MAX_AVG_CODE or a page over
+    MAX_PAGE_CODE, a test line visible by default, a table wider than the column at 390 px, a box that scrolls without a
+    cue, a page of the reading order without a link to the next one, a one-screen box that does not fit or is missing."""
+    problems: list[str] = []
+    order = [page_of(nb) for nb in reading_order()]
+    have = [pg for pg in order if (docs / pg).is_file()]
+    for pg, nxt in zip(have, have[1:]):
+        if pg not in pages or (pg, "1280") not in by:
+            continue
+        want = (docs / nxt).resolve()
+        got = [urlsplit(u) for u in by[pg, "1280"].next_links]
+        if not any(u.scheme == "file" and Path(unquote(u.path)).resolve() == want for u in got):
+            problems.append(f"{pg}: no link to the next page of the reading order, {nxt} (rel=next: {by[pg, '1280'].next_links[:2]})")
+    rows = []
+    skipped = [lp for lp in LEARNER_PAGES if not (docs / f"{lp}.html").is_file()]
+    for lp in LEARNER_PAGES:
+        pg = f"{lp}.html"
+        if pg not in pages or lp in skipped:
+            continue
+        wide, narrow = by[pg, "1280"].learner, by[pg, "390"].learner
+        if not wide or not narrow:
+            problems.append(f"{pg}: not measured")
+            continue
+        frac = wide["codePx"] / max(wide["pagePx"], 1)
+        one = wide["one"]
+        rows.append((pg, frac, wide, narrow, one))
+        if frac > MAX_PAGE_CODE:
+            problems.append(f"{pg}: visible code is {frac:.0%} of the page height (at most {MAX_PAGE_CODE:.0%} on a learner page)")
+        if wide["testLines"]:
+            problems.append(f"{pg}: {wide['testLines']} test line(s) visible by default, e.g. {wide['tests'][0]!r}")
+        for t in narrow["tables"]:
+            problems.append(f"{pg}: at 390 px a table is {t['width']} px wide in a {t['col']} px column ({t['label']!r})")
+        for w, m in (("1280", wide), ("390", narrow)):
+            if m["uncued"]:
+                problems.append(f"{pg} @{w}: {len(m['uncued'])} box(es) scroll sideways with no cue, e.g. {m['uncued'][0]!r}")
+        if one:
+            if one["height"] > one["room"] or one["width"] > one["vw"] or one["scrolls"] or one["font"] < MIN_CODE_FONT:
+                problems.append(f"{pg}: the one-screen box is {one['width']}x{one['height']} px (room {one['vw']}x{one['room']}), "
+                                f"{one['scrolls']} scrolling part(s), code at {one['font']:g} px (at least {MIN_CODE_FONT})")
+        elif lp == "through_time":
+            problems.append(f"{pg}: no element of class {ONE_SCREEN_CLASS!r} (the BPTT-in-one-screen box)")
+    lines = []
+    if rows:
+        w = max(len(r[0]) for r in rows)
+        lines.append(f"{'learner page':<{w}}  code%  code px  page px  test lines  tables>col@390  uncued  one-screen")
+        for pg, frac, wide, narrow, one in rows:
+            o = f"{one['width']}x{one['height']} {one['font']:g}px" if one else "-"
+            lines.append(f"{pg:<{w}}  {frac:>5.1%}  {wide['codePx']:>7}  {wide['pagePx']:>7}  {wide['testLines']:>10}"
+                         f"  {len(narrow['tables']):>14}  {len(wide['uncued']) + len(narrow['uncued']):>6}  {o}")
+        fracs = [r[1] for r in rows]
+        avg = sum(fracs) / len(fracs)
+        lines.append(f"learner pages: {len(rows)} measured at 1280 px; visible code {avg:.1%} of the page height on average "
+                     f"(max {max(fracs):.1%}, {max(rows, key=lambda r: r[1])[0]}); {sum(r[2]['testLines'] for r in rows)} "
+                     f"test lines visible; {sum(len(r[3]['tables']) for r in rows)} table(s) wider than the column at 390 px")
+        if avg > MAX_AVG_CODE:
+            problems.append(f"visible code is {avg:.0%} of the page height on average over the learner pages (at most {MAX_AVG_CODE:.0%})")
+    if skipped:
+        lines.append(f"note: learner page(s) not in docs/, skipped: {', '.join(skipped)}")
+    print("\n".join(lines))
+    if out:
+        Path(out).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for msg in problems:
+        print(f"{'FAIL' if enforce else 'note'} learner: {msg}")
+    print(f"learner checks: {len(problems)} problem(s) ({'failing: --learner' if enforce else 'reported, not failing'})\n")
+    return len(problems) if enforce else 0
 
 
 def serve(docs: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
@@ -419,6 +571,7 @@ async def run(args: argparse.Namespace) -> int:
                     print(f"width {pg} @{w}: {v['kind']} {v['width']} px > column {v['col']} px: {v['label']}")
                 for msg in by[pg, w].warnings:
                     print(f"note  {pg} @{w}: {msg}")
+    learner_fail = learner_report(docs, pages, by, args.learner, args.measures)
     search_fail = 0
     for (ok, msg), where in zip(search_results, ["file://", "http"]):
         print(f"{'PASS' if ok else 'FAIL'} search {SEARCH_QUERY!r} from {where}: {msg}")
@@ -428,7 +581,7 @@ async def run(args: argparse.Namespace) -> int:
     where = f" -> {shots.relative_to(ROOT) if ROOT in shots.parents else shots}/" if shots else ""
     print(f"browser_check: {len(pages)} page(s) x {len(VIEWPORTS)} widths, {failed_pages} failing page(s), "
           f"{search_fail} failing search test(s), screenshots{where if shots else ' off'}, in {elapsed:.1f}s")
-    bad = failed_pages or stray or search_fail or (args.strict_widths and any(totals.values()))
+    bad = failed_pages or stray or search_fail or learner_fail or (args.strict_widths and any(totals.values()))
     return 1 if bad else 0
 
 
@@ -443,6 +596,9 @@ def main() -> int:
     p.add_argument("--no-http", action="store_true", help="skip the search test over a local http server")
     p.add_argument("--strict-widths", action="store_true", help="width violations fail the check")
     p.add_argument("--summary-only", action="store_true", help="print counts, not each width violation")
+    p.add_argument("--learner", action="store_true",
+                   help="the learner pages' rules fail: code share, test lines, tables at 390 px, scroll cues, next links, one screen")
+    p.add_argument("--measures", metavar="FILE", help="also write the learner pages' measures table to FILE")
     return asyncio.run(run(p.parse_args()))
 
 

@@ -17,6 +17,22 @@ Route: nbdev processes the notebooks into `_proc/` (its Quarto check is skipped)
   typesets its maths locally with auto-render (`$$...$$`, `\\[...\\]`, `\\(...\\)` and `$...$`);
 * nothing on a page loads from the network: remote CSS imports, scripts, stylesheets and images are removed;
 * figures open full size in an overlay on a click (`site_libs/figzoom.js`, styled by nbs/styles.css);
+* the fold directive: code cells marked `#| fold` and markdown cells whose first line is `<!-- fold -->` are gathered,
+  in notebook order and with their outputs, into one closed `<details>` ("Tests and package details") at the bottom
+  of their page. This is done on the processed notebooks in `_proc/`, before smalldocs renders them (see
+  restructure_notebook); nbdev_test still runs those cells where they are. `#| one-screen` wraps a code cell in
+  `<div class="one-screen">` (the BPTT-in-one-screen box, measured by tools/browser_check.py);
+* on the learner pages (tools/learner_pages.py: LEARNER_PAGES), each `#| exports` function's source shows once: the
+  show_doc card above it is replaced by an anchor with the card's id, and the source is no "Exported source" fold;
+  tables of three columns or more get the class `stack` and a copy of their header in each cell (`cell-label`,
+  `data-label`): on a phone each row is a card (nbs/styles.css); a learner's copy of the notebook is written to
+  `docs/nbs/<page>.ipynb` (directives and folded cells removed, `#| hide` imports kept, outputs cleared; it runs after
+  `pip install gru_bptt`: tools/check_learner_nbs.py runs it) and linked as "Download this page as a notebook", with
+  an "Open in Colab" link only when settings.ini names a GitHub repository (git_url);
+* every page of nbs/sidebar.yml gets previous / next links (with the titles) at its top and bottom, in the sidebar's
+  order; the bottom links come last, after the fold;
+* boxes that scroll sideways (code keeps its lines and scrolls in its own box; maths displays, tables, outputs) get a
+  fade at their cut edge: `site_libs/scrollcue.js` marks them (classes `scroll-cue`, `cue-left`, `cue-right`);
 * search works from `file://`: the index is also written as a script, `search_index.js`, which smalldocs.js (patched
   in `site_libs/`) loads with a `<script>` tag, since Chromium refuses `fetch()` of `search.json` there; over http
   it loads the same way, and `search.json` stays as the fallback;
@@ -36,14 +52,22 @@ import shutil
 import subprocess
 import sys
 import time
+import html as htmllib
 from pathlib import Path
 from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from learner_pages import (  # noqa: E402  (the learner pages and markers, shared with the browser check)
+    FOLD_CLASS, FOLD_DIRECTIVE, FOLD_MD_MARKER, FOLD_SUMMARY, LEARNER_NB_DIR, LEARNER_PAGES, ONE_SCREEN_CLASS,
+    ONE_SCREEN_DIRECTIVE, has_directive, is_folded_markdown, reading_order,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 KATEX_VERSION = "0.19.1"  # pinned: the copy in docs/ must not change when npm publishes a new release
 FIXED_MTIME = 946684800  # 2000-01-01T00:00:00Z, given to every file smalldocs reads, so no page depends on the clock
 MATH_JS = "render-math.js"  # our own small script in docs/site_libs/katex/
 FIGZOOM_JS = "figzoom.js"  # click-to-zoom for figures, in docs/site_libs/ (its CSS is in nbs/styles.css)
+SCROLLCUE_JS = "scrollcue.js"  # marks boxes that scroll sideways, for the fade at their cut edge (CSS in nbs/styles.css)
 
 # Elements whose src/href makes the browser fetch something (an <a href> only navigates, and is allowed)
 _REMOTE = r"""[^>]*?\s(?:src|href|srcset|poster)\s*=\s*["']?\s*(?:https?:)?//[^>]*>"""
@@ -196,6 +220,46 @@ FIGZOOM_SCRIPT = """\
 """
 
 
+SCROLLCUE_SCRIPT = """\
+// Boxes of the page that scroll sideways (code, maths displays, tables, outputs) get the class scroll-cue, and
+// cue-left / cue-right while content is cut on that side: styles.css fades that edge. Written by tools/build_docs.py.
+(function () {
+  "use strict";
+  var CUE = "scroll-cue", seen = new WeakSet(), timer;
+  function update(el) {
+    var more = el.scrollWidth - el.clientWidth;
+    if (more > 1) {
+      el.classList.add(CUE);
+      el.classList.toggle("cue-left", el.scrollLeft > 1);
+      el.classList.toggle("cue-right", el.scrollLeft < more - 1);
+    } else if (el.classList.contains(CUE)) el.classList.remove(CUE, "cue-left", "cue-right");
+  }
+  function scan() {
+    var root = document.querySelector("main") || document.body;
+    // KaTeX's own boxes and the parts of a figure are skipped: a maths display scrolls in its .math.display box
+    var walk = document.createTreeWalker(root, NodeFilter.SHOW_ELEMENT, { acceptNode: function (el) {
+      return el.classList.contains("katex") || el.namespaceURI === "http://www.w3.org/2000/svg"
+        ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT; } });
+    for (var el = walk.nextNode(); el; el = walk.nextNode()) {
+      var ox = getComputedStyle(el).overflowX;
+      if (ox !== "auto" && ox !== "scroll") continue;
+      update(el);
+      if (!seen.has(el)) {
+        seen.add(el);
+        el.addEventListener("scroll", update.bind(null, el), { passive: true });
+      }
+    }
+  }
+  function later() { clearTimeout(timer); timer = setTimeout(scan, 100); }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", scan);
+  else scan();
+  window.addEventListener("load", scan);
+  if (document.fonts) document.fonts.ready.then(scan);
+  window.addEventListener("resize", later);
+  document.addEventListener("toggle", later, true);  // a <details> opened: its boxes have a size now
+})();
+"""
+
 def log(msg: str, quiet: bool = False) -> None:
     if not quiet:
         print(f"build_docs: {msg}", file=sys.stderr, flush=True)
@@ -243,6 +307,343 @@ def front_matter(nb_path: Path) -> dict:
         if m:
             return yaml.safe_load(m.group(1)) or {}
     return {}
+
+
+# ---------------------------------------------------------------- the processed notebooks: folds, source once
+
+
+def _src(cell: dict) -> str:
+    s = cell.get("source", "")
+    return "".join(s) if isinstance(s, list) else str(s)
+
+
+def _directive_lines(src: str) -> tuple[list[str], str]:
+    "The leading `#|` lines of a code cell (blank lines among them skipped), and the code after them."
+    lines = src.splitlines()
+    dirs = []
+    while lines and (lines[0].lstrip().startswith("#|") or (not lines[0].strip() and dirs)):
+        line = lines.pop(0)
+        if line.strip():
+            dirs.append(line.strip())
+    return dirs, "\n".join(lines)
+
+
+def _directive_names(src: str) -> set[str]:
+    "The names of a code cell's directives: `export`, `hide`, `fold`, `eval` (from `#| eval: false`), ..."
+    return {d[2:].strip().split(":")[0].split()[0] for d in _directive_lines(src)[0] if d[2:].strip()}
+
+
+def _defined_names(src: str) -> list[str]:
+    "The functions and classes a code cell defines at its top level."
+    import ast
+
+    try:
+        tree = ast.parse(_directive_lines(src)[1])
+    except SyntaxError:  # a cell with IPython magics
+        return []
+    return [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+
+
+_SHOW_DOC = re.compile(r"^\s*show_doc\(\s*([\w.]+)", re.MULTILINE)
+_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*$", re.MULTILINE)
+FOLD_OPEN = (f'<details class="{FOLD_CLASS}">\n<summary>{FOLD_SUMMARY}</summary>\n\n'
+             '::: {.fold-body}\n')  # a div inside: its headings stay out of the page's sections
+FOLD_CLOSE = ":::\n\n</details>\n"
+
+
+def _md_cell(text: str, cid: str) -> dict:
+    return {"cell_type": "markdown", "id": cid, "metadata": {}, "source": text}
+
+
+def restructure_notebook(proc_nb: Path, orig_nb: Path, learner: bool) -> dict:
+    """Apply the fold and one-screen directives, and on a learner page show each exported function's source once.
+
+    Done on the processed notebook in `_proc/`, before smalldocs renders it (not on the HTML after): moving cells is
+    exact there, the moved cells render exactly as they would have in place (code, outputs, figures, maths, links),
+    and no HTML has to be parsed. nbdev removes `#| fold` and `#| one-screen` from the processed cells, so the marked
+    cells are found by their cell id in the notebook of nbs/. On a learner page, the show_doc card nbdev adds for an
+    `#| exports` cell (a signature and the docstring, above the same source in an "Exported source" fold) is replaced
+    by an empty anchor with the card's id (links to `page.html#name` keep working), and the source is shown as plain
+    code. Returns counts of what was done."""
+    nb = json.loads(proc_nb.read_text(encoding="utf-8"))
+    orig = json.loads(orig_nb.read_text(encoding="utf-8"))
+    fold_ids, one_ids, owner, exports_ids = set(), set(), {}, set()
+    for c in orig.get("cells", []):
+        src, cid = _src(c), c.get("id")
+        if c.get("cell_type") == "markdown" and is_folded_markdown(src):
+            fold_ids.add(cid)
+        if c.get("cell_type") != "code":
+            continue
+        if has_directive(src, FOLD_DIRECTIVE):
+            fold_ids.add(cid)
+        if has_directive(src, ONE_SCREEN_DIRECTIVE):
+            one_ids.add(cid)
+        names = _directive_names(src)
+        if names & {"export", "exports", "exporti", "exec_doc"}:
+            for n in _defined_names(src):
+                owner.setdefault(n, cid)
+            if "exports" in names:
+                exports_ids.add(cid)
+    if None in fold_ids | one_ids:
+        raise SystemExit(f"build_docs: {orig_nb.name}: a cell marked for the fold or one screen has no id (nbformat 4.5)")
+    stats = {"folded": 0, "cards": 0, "one_screen": 0}
+    if not (fold_ids or one_ids or (learner and exports_ids)):
+        return stats
+    cells, folded = [], []
+    from smalldocs.markdown import pandoc_id
+
+    anchors: dict[str, list[dict]] = {}  # on a learner page: the anchors that replace the cards of an exports cell
+    for c in nb.get("cells", []):
+        m = _SHOW_DOC.search(_src(c)) if c.get("has_sd") else None
+        own = owner.get(m.group(1).split(".")[0]) if m else None
+        if learner and own in exports_ids:
+            md = "".join(_src({"source": o.get("data", {}).get("text/markdown", "")}) for o in c.get("outputs", []))
+            h = _HEADING.search(md)
+            c["anchor_of_"] = own
+            anchors.setdefault(own, []).append(_md_cell(
+                f'<div id="{pandoc_id(h.group(1)) if h else m.group(1).lower()}" class="doc-anchor"></div>\n', f"{c.get('id')}-anchor"))
+            stats["cards"] += 1
+    for c in nb.get("cells", []):
+        src, cid = _src(c), c.get("id")
+        if c.pop("anchor_of_", None):
+            continue  # the card is gone: its anchor goes above the source it documented
+        fold = cid in fold_ids
+        m = _SHOW_DOC.search(src) if c.get("has_sd") else None
+        if m:  # a card nbdev added: it goes where the cell it documents goes
+            fold = owner.get(m.group(1).split(".")[0]) in fold_ids
+        elif learner and cid in exports_ids:
+            dirs, code = _directive_lines(src)
+            keep = [d for d in dirs if not re.match(r"#\|\s*code-(fold|summary)\s*:", d)]
+            c["source"] = "\n".join(keep + [code])
+        if c.get("cell_type") == "markdown" and cid in fold_ids:
+            c["source"] = _src(c).lstrip()[len(FOLD_MD_MARKER):].lstrip("\n")
+        group = [*anchors.get(cid, []), c]
+        if cid in one_ids:
+            group = [_md_cell(f'<div class="{ONE_SCREEN_CLASS}">\n', f"{cid}-one"), *group, _md_cell("</div>\n", f"{cid}-one-end")]
+            stats["one_screen"] += 1
+        (folded if fold else cells).extend(group)
+        stats["folded"] += fold
+    if folded:
+        cells += [_md_cell(FOLD_OPEN, "fold-open"), *folded, _md_cell(FOLD_CLOSE, "fold-close")]
+    nb["cells"] = cells
+    proc_nb.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return stats
+
+
+def restructure_proc(proc: Path, quiet: bool) -> None:
+    "restructure_notebook on every processed notebook of `_proc/` that comes from a notebook of nbs/."
+    from nbdev.config import get_config
+
+    nbs = get_config().nbs_path
+    total = {"folded": 0, "cards": 0, "one_screen": 0}
+    for nb in sorted(proc.glob("*.ipynb")):
+        orig = nbs / nb.name
+        if not orig.exists():
+            continue
+        page = Path(str(front_matter(nb).get("output-file") or nb.stem)).stem
+        for k, v in restructure_notebook(nb, orig, page in LEARNER_PAGES).items():
+            total[k] += v
+    log(f"{total['folded']} cell(s) folded into 'Tests and package details', {total['cards']} show_doc card(s) above "
+        f"their own source removed on learner pages, {total['one_screen']} one-screen box(es)", quiet)
+
+
+# ---------------------------------------------------------------- the learner's copies of the learner pages
+
+
+def folded_export_imports(src: str, default_exp: str | None, lib_name: str) -> str:
+    """What replaces a folded exported cell in a learner's copy: its imports, and an import from the package of the
+    names it defines (functions, classes, top-level assignments), so the lesson's later cells find them. Only names
+    the installed module has are imported; '' when there is none."""
+    import ast
+    import importlib
+    import textwrap
+
+    dirs, code = _directive_lines(src)
+    mod = None
+    for d in dirs:
+        words = d[2:].split()
+        if words and words[0] in ("export", "exports", "exporti"):
+            mod = words[1] if len(words) > 1 and ":" not in words[1] else default_exp
+    if not mod:
+        return ""
+    try:
+        tree = ast.parse(code)
+        module = importlib.import_module(f"{lib_name}.{mod}")
+    except (SyntaxError, ImportError):
+        return ""
+    imports, names = [], []
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            if not (isinstance(node, ast.ImportFrom) and (node.module == "__future__" or node.level)):
+                imports.append(ast.get_source_segment(code, node))
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.append(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            for t in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                names += [n.id for n in ast.walk(t) if isinstance(n, ast.Name)]
+    names = [n for n in dict.fromkeys(names) if n not in ("_all_", "__all__") and hasattr(module, n)]
+    if names:
+        line = f"from {lib_name}.{mod} import {', '.join(names)}"
+        if len(line) > 100:
+            line = f"from {lib_name}.{mod} import (\n" + textwrap.indent(textwrap.fill(", ".join(names) + ",", 96), "    ") + "\n)"
+        imports.append(line)
+    return "\n".join(i for i in imports if i)
+
+
+def _names(code: str) -> tuple[set[str], set[str]]:
+    """The names a cell binds at its top level (assignments, defs, imports, loop and with targets), and the names it
+    reads that it does not bind anywhere itself (a function's parameters and locals, a comprehension's variables)."""
+    import ast
+
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:  # IPython magics
+        return set(), set()
+    top, local, reads = set(), set(), set()
+
+    def visit(node, at_top: bool) -> None:
+        for ch in ast.iter_child_nodes(node):
+            if isinstance(ch, ast.Name):
+                if isinstance(ch.ctx, ast.Load):
+                    reads.add(ch.id)
+                else:
+                    (top if at_top else local).add(ch.id)
+            elif isinstance(ch, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                (top if at_top else local).add(ch.name)
+                visit(ch, False)
+            elif isinstance(ch, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+                visit(ch, False)
+            elif isinstance(ch, (ast.Import, ast.ImportFrom)):
+                (top if at_top else local).update((a.asname or a.name).split(".")[0] for a in ch.names if a.name != "*")
+            elif isinstance(ch, ast.arg):
+                local.add(ch.arg)
+            else:
+                visit(ch, at_top)
+
+    visit(tree, True)
+    return top, reads - top - local
+
+
+def learner_notebook(orig: dict, page: str, title: str, tst_flags: set[str], site_url: str | None,
+                     lib_name: str = "gru_bptt", rescued: list | None = None) -> dict:
+    """A learner's copy of a notebook of nbs/: it runs top to bottom after `pip install gru_bptt`, with no file of the
+    repository. Cells marked for the fold go (a folded exported cell leaves the imports of what it defines from the
+    package: folded_export_imports), and so do show_doc calls and nbdev imports (nbdev is not installed with the
+    package); the other code cells stay, `#| hide` imports included, without their directive lines; a cell with
+    a test flag (`#| slow`) keeps it as a cell tag, which tools/check_learner_nbs.py skips as nbdev_test does. Cells
+    of `#| eval: false` go (they are not meant to run). Outputs are cleared: the learner makes them.
+
+    A folded cell that binds a name a shown cell reads (and no shown cell before binds) stays in the copy, with a
+    comment saying so, or the copy would stop there; each such cell is appended to `rescued` as (cell id, names), for
+    the build to report: on the page, the reader meets a name whose definition is folded away."""
+    default_exp = next((m.group(1) for c in orig.get("cells", []) if c.get("cell_type") == "code"
+                        for m in [re.search(r"^\s*#\|\s*default_exp\s+(\S+)", _src(c), re.MULTILINE)] if m), None)
+    note = {"cell_type": "markdown", "id": "learner-copy", "metadata": {}, "source":
+            f"*A learner's copy of the page [{title}]({site_url or '..'}/{page}.html) of the gru_bptt docs: run "
+            "`pip install gru_bptt` first, then run the cells from the top. The tests that guard the package are on "
+            "the page, in its folded block.*"}
+    entries = []  # [cell, state ('keep', 'fold' or 'md'), code, binds, reads, names it is kept for]
+    titled = bool(orig.get("cells")) and _src(orig["cells"][0]).lstrip().startswith("# ")
+    for n, c in enumerate(orig.get("cells", [])):
+        if n == int(titled):
+            entries.append([note, "md", None, set(), set(), set()])  # under the title
+        src, kind = _src(c), c.get("cell_type")
+        cid = c.get("id") or f"c{n}"
+        if kind == "markdown":
+            if is_folded_markdown(src):
+                continue
+            # links to pages of the site: from docs/nbs/, or to the published site
+            src = re.sub(r"\]\((?![a-zA-Z][\w+.-]*:|#|/)([^)\s]+\.html(?:#[^)\s]*)?)\)",
+                         lambda m: f"]({site_url or '..'}/{m.group(1)})", src)
+            entries.append([{"cell_type": "markdown", "id": cid, "metadata": {}, "source": src}, "md", None, set(), set(), set()])
+            continue
+        if kind != "code":
+            continue
+        dirs, code = _directive_lines(src)
+        if any(re.match(r"#\|\s*eval\s*:\s*false\b", d, re.I) for d in dirs):
+            continue
+        lines = [ln for ln in code.splitlines()
+                 if not re.match(r"\s*(from\s+nbdev\b|import\s+nbdev\b)", ln) and not re.match(r"\s*show_doc\(", ln)]
+        code = "\n".join(lines).strip("\n")
+        names = _directive_names(src)
+        meta = {"tags": sorted(names & tst_flags)} if names & tst_flags else {}
+        cell = {"cell_type": "code", "execution_count": None, "id": cid, "metadata": meta, "outputs": [], "source": code}
+        if has_directive(src, FOLD_DIRECTIVE):
+            imports = folded_export_imports(src, default_exp, lib_name)
+            if imports:
+                entries.append([dict(cell, metadata={}, source=imports), "keep", imports, *_names(imports), set()])
+            elif code.strip():
+                entries.append([cell, "fold", code, *_names(code), set()])
+        elif code.strip():
+            entries.append([cell, "keep", code, *_names(code), set()])
+    changed = True
+    while changed:  # keep the folded cells that bind what a kept cell reads first; again, for what those read
+        changed, bound = False, set()
+        for i, e in enumerate(entries):
+            if e[1] != "keep":
+                continue
+            for name in sorted(e[4] - bound):
+                j = next((j for j in range(i - 1, -1, -1) if entries[j][1] == "fold" and name in entries[j][3]), None)
+                if j is not None:
+                    entries[j][1] = "keep"
+                    entries[j][5].add(name)
+                    changed = True
+            if changed:
+                break
+            bound |= e[3]
+    cells = []
+    for cell, state, code, _, _, kept_for in entries:
+        if state == "fold":
+            continue
+        if kept_for:
+            names = ", ".join(sorted(kept_for))
+            cell = dict(cell, source=f"# folded on the page (its checks); kept here for {names}, used below\n{code}")
+            if rescued is not None:
+                rescued.append((cell["id"], sorted(kept_for)))
+        cells.append(cell)
+    meta = {k: v for k, v in (orig.get("metadata") or {}).items() if k in ("kernelspec", "language_info")}
+    meta.setdefault("kernelspec", {"display_name": "python3", "language": "python", "name": "python3"})
+    return {"cells": cells, "metadata": meta, "nbformat": 4, "nbformat_minor": 5}
+
+
+def write_learner_nbs(site: Path, proc: Path, quiet: bool) -> dict[str, str]:
+    "Write the learner's copy of every learner page to `<site>/nbs/<page>.ipynb`; return {page.html: copy's site path}."
+    from nbdev.config import get_config
+
+    cfg = get_config()
+    flags = set(str(cfg.get("tst_flags", "")).split())
+    host = str(cfg.get("doc_host", "") or "").rstrip("/")
+    site_url = (host + str(cfg.get("doc_baseurl", "") or "").rstrip("/")) if host else None
+    out, found = {}, set()
+    (site / LEARNER_NB_DIR).mkdir(exist_ok=True)
+    for nb in sorted(proc.glob("*.ipynb")):
+        fm = front_matter(nb)
+        page = Path(str(fm.get("output-file") or nb.stem)).stem
+        orig = cfg.nbs_path / nb.name
+        if page not in LEARNER_PAGES or not orig.exists():
+            continue
+        rescued: list = []
+        copy = learner_notebook(json.loads(orig.read_text(encoding="utf-8")), page, str(fm.get("title") or page), flags,
+                                site_url, str(cfg.lib_name), rescued)
+        for cid, names in rescued:  # worth fixing in the notebook: the page shows a cell that reads a folded name
+            log(f"note: {nb.name}: folded cell {cid} binds {', '.join(names)}, which a shown cell reads: "
+                "the learner's copy keeps it", quiet)
+        dest = site / LEARNER_NB_DIR / f"{page}.ipynb"
+        dest.write_text(json.dumps(copy, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
+        out[f"{page}.html"] = f"{LEARNER_NB_DIR}/{page}.ipynb"
+        found.add(page)
+    missing = [p for p in LEARNER_PAGES if p not in found]
+    log(f"{len(out)} learner notebook(s) written to {LEARNER_NB_DIR}/"
+        + (f"; learner page(s) not in the site yet, skipped: {', '.join(missing)}" if missing else ""), quiet)
+    return out
+
+
+def colab_url(git_url: str, branch: str, nb_path: str) -> str | None:
+    "Colab's address of a notebook of the published docs/, when settings.ini names a GitHub repository; else None."
+    m = re.match(r"(?:https?://)?github\.com/([\w.-]+)/([\w.-]+?)(?:\.git)?/?$", git_url.strip())
+    if not m:
+        return None
+    return f"https://colab.research.google.com/github/{m.group(1)}/{m.group(2)}/blob/{branch or 'main'}/docs/{nb_path}"
 
 
 # ---------------------------------------------------------------- smalldocs
@@ -329,14 +730,16 @@ def install_katex(site: Path, dist: Path) -> None:
 
 
 def install_figzoom(site: Path) -> None:
-    "Write the click-to-zoom script for figures into `site_libs/`."
+    "Write the click-to-zoom script for figures and the scroll-cue script into `site_libs/`."
     (site / "site_libs").mkdir(exist_ok=True)
     (site / "site_libs" / FIGZOOM_JS).write_text(FIGZOOM_SCRIPT, encoding="utf-8")
+    (site / "site_libs" / SCROLLCUE_JS).write_text(SCROLLCUE_SCRIPT, encoding="utf-8")
 
 
 def figzoom_head(prefix: str) -> str:
-    "The tag that loads the click-to-zoom script."
-    return f'<script src="{prefix}site_libs/{FIGZOOM_JS}" defer></script>'
+    "The tags that load the click-to-zoom script and the scroll cues (after KaTeX's typesetting: both deferred)."
+    return (f'<script src="{prefix}site_libs/{FIGZOOM_JS}" defer></script>'
+            f'<script src="{prefix}site_libs/{SCROLLCUE_JS}" defer></script>')
 
 
 def katex_head(prefix: str) -> str:
@@ -351,6 +754,124 @@ def katex_head(prefix: str) -> str:
 
 
 # ---------------------------------------------------------------- rewriting the site
+
+
+def reading_nav(proc: Path) -> list[tuple[str, str]]:
+    "The pages of nbs/sidebar.yml in its order, as (site path, title), from the processed notebooks' front matter."
+    from nbdev.config import get_config
+
+    out = []
+    for nb in reading_order(get_config().nbs_path):
+        pnb = proc / nb
+        if not pnb.exists():
+            log(f"warning: nbs/sidebar.yml names {nb}, which is not in the site")
+            continue
+        fm = front_matter(pnb) if pnb.suffix == ".ipynb" else {}
+        name = str(fm.get("output-file") or Path(nb).with_suffix(".html").name)
+        out.append((posixpath.join(posixpath.dirname(nb), name), str(fm.get("title") or Path(name).stem)))
+    return out
+
+
+def nav_html(page: str, prev: tuple[str, str] | None, nxt: tuple[str, str] | None, where: str) -> str:
+    "The previous / next links of `page` in the reading order."
+    def link(target, rel, label):
+        href = posixpath.relpath(target[0], posixpath.dirname(page) or ".")
+        return (f'<a class="page-nav-{rel}" rel="{rel}" href="{htmllib.escape(href)}"><span class="page-nav-dir">{label}'
+                f'</span> <span class="page-nav-title">{htmllib.escape(target[1])}</span></a>')
+    parts = [link(prev, "prev", "&larr; Previous") if prev else '<span class="page-nav-prev"></span>',
+             link(nxt, "next", "Next &rarr;") if nxt else '<span class="page-nav-next"></span>']
+    return f'<nav class="page-nav page-nav-{where}" aria-label="Reading order, {where}">{"".join(parts)}</nav>'
+
+
+def download_html(page: str, nb_path: str, colab: str | None) -> str:
+    "The learner page's link to its notebook copy (and to Colab, when the repository is known)."
+    href = posixpath.relpath(nb_path, posixpath.dirname(page) or ".")
+    out = (f'<p class="nb-download"><a href="{htmllib.escape(href)}" download>Download this page as a notebook</a> '
+           '(it runs after <code>pip install gru_bptt</code>)')
+    if colab:
+        out += f' &middot; <a href="{htmllib.escape(colab)}">Open in Colab</a>'
+    return out + "</p>"
+
+
+_TABLE = re.compile(r"<table\b([^>]*)>(.*?)</table>", re.DOTALL | re.IGNORECASE)
+_ROW = re.compile(r"<tr\b[^>]*>(.*?)</tr>", re.DOTALL | re.IGNORECASE)
+_CELL = re.compile(r"<(td|th)\b([^>]*)>(.*?)</\1>", re.DOTALL | re.IGNORECASE)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def stack_tables(html: str) -> tuple[str, int]:
+    """Tables of three columns or more (a header row, no merged cells) get the class `stack`: under styles.css's phone
+    media query each row is a card, each cell preceded by its column's header (a `cell-label` copy of the header,
+    maths included, which KaTeX typesets with the rest; `data-label` holds the header as plain text). Returns the page
+    and the number of tables changed."""
+    count = 0
+
+    def one(m: re.Match) -> str:
+        nonlocal count
+        attrs, body = m.group(1), m.group(2)
+        head = re.search(r"<thead\b[^>]*>(.*?)</thead>", body, re.DOTALL | re.IGNORECASE)
+        if not head or re.search(r"\b(?:col|row)span=", body, re.IGNORECASE):
+            return m.group(0)
+        heads = [c.group(3).strip() for c in _CELL.finditer(head.group(1))]
+        if len(heads) < 3:
+            return m.group(0)
+
+        def row(r: re.Match) -> str:
+            cells = list(_CELL.finditer(r.group(1)))
+            if len(cells) != len(heads):
+                return r.group(0)
+            out = []
+            for c, h in zip(cells, heads):
+                tag, cattrs, inner = c.group(1), c.group(2), c.group(3)
+                if tag.lower() == "th":
+                    out.append(c.group(0))
+                    continue
+                plain = " ".join(htmllib.unescape(_TAGS.sub(" ", h)).split())
+                label = re.sub(r'\sid="[^"]*"', "", h)
+                empty = not _TAGS.sub("", inner).strip() and "<img" not in inner
+                extra = ' class="cell-empty"' if empty and "class=" not in cattrs else ""
+                lab = f'<span class="cell-label">{label}</span>' if plain and not empty else ""
+                out.append(f'<{tag}{cattrs}{extra} data-label="{htmllib.escape(plain)}">{lab}{inner}</{tag}>')
+            inner = r.group(0)
+            return inner[: inner.index(">") + 1] + "".join(out) + "</tr>"
+
+        tail = body[head.end():]
+        new_body = body[: head.end()] + _ROW.sub(row, tail)
+        if re.search(r'\sclass="', attrs):
+            attrs = re.sub(r'\sclass="([^"]*)"', lambda a: f' class="{a.group(1)} stack"', attrs, count=1)
+        else:
+            attrs += ' class="stack"'
+        count += 1
+        return f"<table{attrs}>{new_body}</table>"
+
+    return _TABLE.sub(one, html), count
+
+
+def learner_html(html: str, rel: str, nav: dict, nb_copy: str | None, colab: str | None, learner: bool) -> str:
+    "Previous / next links at the top and bottom of a page of the reading order; on a learner page, the notebook link and stacked tables."
+    top, bottom = "", ""
+    if rel in nav:
+        prev, nxt = nav[rel]
+        top, bottom = nav_html(rel, prev, nxt, "top"), nav_html(rel, prev, nxt, "bottom")
+    if learner and nb_copy:
+        top += download_html(rel, nb_copy, colab)
+    if learner:
+        main_at = html.find("<main")
+        if main_at >= 0:
+            head, tail = html[:main_at], html[main_at:]
+            tail, _ = stack_tables(tail)
+            html = head + tail
+    if top:
+        m = re.search(r'<header id="title-block-header"[^>]*>.*?</header>', html, re.DOTALL)
+        if m:
+            html = html[: m.end()] + top + html[m.end():]
+        else:
+            html = re.sub(r"(<main\b[^>]*>)", lambda g: g.group(1) + top, html, count=1)
+    if bottom:
+        at = html.rfind("</main>")
+        if at >= 0:
+            html = html[:at] + bottom + html[at:]
+    return html
 
 
 def page_renames(proc: Path, site: Path) -> dict[str, str]:
@@ -464,11 +985,15 @@ def unleak_code_links(html: str) -> str:
 _SOURCE_LINK = re.compile(r'<a href="[^"]*\bblob/[^"]*"[^>]*>source</a>')
 
 
-def fix_site(site: Path, proc: Path, quiet: bool) -> int:
-    "Rename the pages, rewrite links, localise KaTeX and strip network loads; return the number of pages."
+def fix_site(site: Path, proc: Path, quiet: bool, learner_nbs: dict[str, str] | None = None) -> int:
+    """Rename the pages, rewrite links, localise KaTeX and strip network loads; add the previous / next links of the
+    reading order, and on learner pages the notebook link and stacked tables; return the number of pages."""
     from nbdev.config import get_config
 
     cfg = get_config()
+    learner_nbs = learner_nbs or {}
+    order = reading_nav(proc)
+    nav = {p: (order[i - 1] if i else None, order[i + 1] if i + 1 < len(order) else None) for i, (p, _) in enumerate(order)}
     host = urlsplit(str(cfg.get("doc_host", "")))
     base = (host.netloc + str(cfg.get("doc_baseurl", "")).rstrip("/")) if host.netloc else None
     git_url = str(cfg.get("git_url", "") or "").strip()
@@ -491,6 +1016,10 @@ def fix_site(site: Path, proc: Path, quiet: bool) -> int:
         html = strip_network_html(html, rel)
         if not git_url:  # unpublished: show_doc's "source" links would point at a repository that does not exist yet
             html = _SOURCE_LINK.sub("", html)
+        learner = posixpath.basename(rel)[:-5] in LEARNER_PAGES
+        nb_copy = learner_nbs.get(rel)
+        colab = colab_url(git_url, str(cfg.get("branch", "main")), nb_copy) if (git_url and nb_copy) else None
+        html = learner_html(html, rel, nav, nb_copy, colab, learner)
         if "</head>" not in html:
             raise SystemExit(f"build_docs: {rel} has no </head>")
         html = html.replace("</head>", katex_head(prefix) + figzoom_head(prefix) + "</head>", 1)
@@ -559,6 +1088,11 @@ def notebook_markdown(nb_path: Path) -> str:
     for cell in nb.get("cells", []):
         src = _text(cell.get("source", ""))
         kind = cell.get("cell_type")
+        cid = str(cell.get("id", ""))
+        if cid == "fold-open":  # the folded cells (tests and package details) are not for the README
+            break
+        if cid.endswith(("-one", "-one-end")):  # the one-screen box's wrapper
+            continue
         if kind == "markdown":
             if src.strip():
                 blocks.append(src.strip("\n"))
@@ -632,6 +1166,7 @@ def write_readme(proc_index: Path | None, quiet: bool) -> Path:
             raise SystemExit("build_docs: nbs/index.ipynb is missing")
         # the package's _modidx.py, which links names to pages, is used as nbdev_export left it
         proc_index = process_one(src, ROOT / "_proc" / "_readme" / "index.ipynb")
+        restructure_notebook(proc_index, src, False)  # the fold, as in a full build
     readme = ROOT / "README.md"
     # the site is committed in docs/ and not published anywhere yet: link the README's pages there, so they open in a clone
     text = absolute_links(notebook_markdown(proc_index), "docs")
@@ -656,10 +1191,12 @@ def build(args: argparse.Namespace) -> None:
         return
     n_workers = max(1, min(args.workers, os.cpu_count() or 1))
     proc = nbdev_process(n_workers, args.quiet)
+    restructure_proc(proc, args.quiet)
     site, link_warnings = smalldocs_render(proc, args.quiet)
     install_katex(site, katex_dist(args.quiet))
     install_figzoom(site)
-    n_pages = fix_site(site, proc, args.quiet)
+    learner_nbs = write_learner_nbs(site, proc, args.quiet)
+    n_pages = fix_site(site, proc, args.quiet, learner_nbs)
     for line in link_warnings:  # smalldocs judged links before the pages got nbdev's names
         target = line.rsplit(" broken link ", 1)[1].strip().split("#")[0].lstrip("/")
         if target.startswith("blob/"):  # a "source" link, removed by fix_site while settings.ini names no repository
