@@ -24,8 +24,8 @@ Route: nbdev processes the notebooks into `_proc/` (its Quarto check is skipped)
 * the output is byte-identical from one run to the next (timestamps are removed).
 
 Needs: the `dev` extras (nbdev, smalldocs), `node`, and `npm` on PATH the first time (KaTeX and Lunr are then cached
-in ~/.cache/gru_bptt-docs/; or set KATEX_DIST to a katex/dist folder and LUNR_DIR to a lunr folder). Writes `_proc/` (gitignored), `docs/`,
-README.md, and nbdev's own generated files: nbs/nbdev.yml and the package's _modidx.py.
+in ~/.cache/gru_bptt-docs/; or set KATEX_DIST to a katex/dist folder and LUNR_DIR to a lunr folder). Writes
+`_proc/` (gitignored), `docs/`, README.md, and nbdev's own generated files: nbs/nbdev.yml and the package's _modidx.py.
 """
 
 import argparse
