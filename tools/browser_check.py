@@ -2,7 +2,7 @@
 
     python tools/browser_check.py                   # every page at 1280x900 and 390x844
     python tools/browser_check.py --strict-widths   # width violations fail too
-    python tools/browser_check.py forward.html      # only these pages (the search test still runs)
+    python tools/browser_check.py forward.html      # only these pages (the search checks still run)
     python tools/browser_check.py --learner         # the learner pages' rules fail too (CI: --strict-widths --learner)
     python tools/browser_check.py --measures F      # write the learner pages' measures table to F as well
 
@@ -33,8 +33,9 @@ downloaded. For each page and width it:
   (site_libs/figzoom.js) when clicked, at least as wide as it is on the page; Escape closes the overlay, and so does a
   click on it. The first figure of a page is also shot enlarged, to docs_shots/<width>/<page>.zoom.png.
 
-It also types "tanh" into the search box of index.html, from file:// and over a local http server, and fails
-unless the results list the page d_candidate.html. Width violations are printed and counted but fail only with
+It also runs the search checks of tools/search_check.py in the search box of index.html, from file:// and over a
+local http server: a table of queries each with the pages one of which must be in its first three results, a
+held-back table (a minimum hit rate), the contrast of the results and no TeX in their snippets. Width violations are printed and counted but fail only with
 `--strict-widths`. Exit 0 when nothing failed, 1 otherwise, 2 when the browser cannot start.
 """
 
@@ -53,6 +54,7 @@ from urllib.parse import unquote, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from learner_pages import FOLD_CLASS, LEARNER_PAGES, ONE_SCREEN_CLASS, TEST_LINE, is_learner, page_of, reading_order  # noqa: E402
+import search_check  # noqa: E402  (tools/search_check.py: the search's query tables and checks)
 
 ROOT = Path(__file__).resolve().parent.parent
 VIEWPORTS = {"1280": {"width": 1280, "height": 900}, "390": {"width": 390, "height": 844}}
@@ -62,7 +64,6 @@ CHROME_ARGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",  # a request slipping past the route resolves nowhere
 ]
 ERROR_COLOR = "#cc0001"  # KaTeX's errorColor, as docs/site_libs/katex/render-math.js sets it
-SEARCH_QUERY, SEARCH_PAGE = "tanh", "d_candidate.html"
 TOL = 1  # px: sub-pixel rounding is not an overflow
 
 # Runs in the page: KaTeX errors, links, ids and the width violations for one mode ("wide" or "narrow").
@@ -361,51 +362,6 @@ def check_links(docs: Path, results: list[Result]) -> dict[str, list[str]]:
     return broken
 
 
-async def search_test(browser, url: str, allowed: tuple[str, ...]) -> tuple[bool, str]:
-    "Type the query into the visible search box of the page at `url`; pass when the results link to SEARCH_PAGE."
-    context = await browser.new_context(viewport=VIEWPORTS["1280"])
-    blocked: list[str] = []
-
-    async def route(r):
-        if r.request.url.startswith(allowed):
-            await r.continue_()
-        else:
-            blocked.append(r.request.url)
-            await r.abort()
-
-    await context.route("**/*", route)
-    try:
-        tab = await context.new_page()
-        await tab.goto(url, wait_until="load", timeout=30_000)
-        box = tab.locator(".smalldocs-search input:visible").first
-        await box.click()
-        await box.press_sequentially(SEARCH_QUERY, delay=20)
-        results = tab.locator(".smalldocs-search-results.show").first
-        await results.wait_for(state="visible", timeout=10_000)
-        hrefs = await results.locator("a.search-result").evaluate_all("(as) => as.map((a) => a.getAttribute('href'))")
-        text = (await results.inner_text()).strip()
-    except Exception as e:
-        return False, f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"
-    finally:
-        await context.close()
-    pages = [urlsplit(h).path.rsplit("/", 1)[-1] for h in hrefs]
-    hit = [h for h, p in zip(hrefs, pages) if p == SEARCH_PAGE]
-    extra = f"; blocked: {blocked[:3]}" if blocked else ""
-    if hit:
-        return True, f"{len(hrefs)} result(s), {len(hit)} on {SEARCH_PAGE} (first: {hit[0]}, rank {pages.index(SEARCH_PAGE) + 1}){extra}"
-    return False, (f"{len(hrefs)} result(s), none on {SEARCH_PAGE}: {sorted(set(pages))[:8]}" if hrefs
-                   else f"no results ({text[:60]!r}){extra}")
-
-
-async def search_test_retried(browser, url: str, allowed: tuple[str, ...]) -> tuple[bool, str]:
-    "search_test, and once more if it fails (a busy machine can miss the first wait); the first failure is reported either way"
-    ok, msg = await search_test(browser, url, allowed)
-    if ok:
-        return ok, msg
-    ok, again = await search_test(browser, url, allowed)
-    return ok, f"{again} (on the second try; the first: {msg})"
-
-
 def learner_report(docs: Path, pages: list[str], by: dict, enforce: bool, out: str | None) -> int:
     """Print the learner pages' measures (a table, then a summary) and the reading order's next links; return the number
     of failures, counted when `enforce` (--learner): average visible code over MAX_AVG_CODE or a page over
@@ -526,13 +482,11 @@ async def run(args: argparse.Namespace) -> int:
             contexts[width] = ctx
         sem = asyncio.Semaphore(max(1, args.jobs))
         jobs = [check_page(contexts[w], docs, pg, w, shots, sem) for pg in pages for w in VIEWPORTS]
-        searches = [search_test_retried(browser, (docs / "index.html").as_uri(), ("file:", "data:"))]
-        server = None
-        if not args.no_http:
-            server, base = serve(docs)
-            searches.append(search_test_retried(browser, base + "index.html", (base, "data:")))
+        server, base = (None, None) if args.no_http else serve(docs)
         *results, = await asyncio.gather(*jobs)
-        search_results = await asyncio.gather(*searches)
+        print("search (tools/search_check.py):")
+        search_fail = await search_check.check(browser, docs, base, verbose=not args.summary_only)
+        print()
         if server:
             server.shutdown()
         await browser.close()
@@ -572,10 +526,6 @@ async def run(args: argparse.Namespace) -> int:
                 for msg in by[pg, w].warnings:
                     print(f"note  {pg} @{w}: {msg}")
     learner_fail = learner_report(docs, pages, by, args.learner, args.measures)
-    search_fail = 0
-    for (ok, msg), where in zip(search_results, ["file://", "http"]):
-        print(f"{'PASS' if ok else 'FAIL'} search {SEARCH_QUERY!r} from {where}: {msg}")
-        search_fail += not ok
     print(f"\nwidth violations: {totals['1280']} at 1280 px, {totals['390']} at 390 px "
           f"({'failing: --strict-widths' if args.strict_widths else 'reported, not failing'})")
     where = f" -> {shots.relative_to(ROOT) if ROOT in shots.parents else shots}/" if shots else ""
@@ -593,7 +543,7 @@ def main() -> int:
     p.add_argument("--jobs", type=int, default=4, help="pages open at once (default 4)")
     p.add_argument("--shots", default=str(ROOT / "docs_shots"), help="screenshot folder (default docs_shots/, git-ignored)")
     p.add_argument("--no-shots", action="store_true", help="take no screenshots")
-    p.add_argument("--no-http", action="store_true", help="skip the search test over a local http server")
+    p.add_argument("--no-http", action="store_true", help="skip the search checks over a local http server")
     p.add_argument("--strict-widths", action="store_true", help="width violations fail the check")
     p.add_argument("--summary-only", action="store_true", help="print counts, not each width violation")
     p.add_argument("--learner", action="store_true",

@@ -33,14 +33,15 @@ Route: nbdev processes the notebooks into `_proc/` (its Quarto check is skipped)
   order; the bottom links come last, after the fold;
 * boxes that scroll sideways (code keeps its lines and scrolls in its own box; maths displays, tables, outputs) get a
   fade at their cut edge: `site_libs/scrollcue.js` marks them (classes `scroll-cue`, `cue-left`, `cue-right`);
-* search works from `file://`: the index is also written as a script, `search_index.js`, which smalldocs.js (patched
-  in `site_libs/`) loads with a `<script>` tag, since Chromium refuses `fetch()` of `search.json` there; over http
-  it loads the same way, and `search.json` stays as the fallback;
+* search is built from the finished pages by tools/search_index.py (its docstring has the design): one record per
+  section with the maths as text (KaTeX to MathML to text), Lunr (pinned, from npm) in `site_libs/search/`, synonyms
+  from the notation page's crosswalk table, and the index as a script, `search_index.js`, which loads from `file://`
+  (Chromium refuses `fetch()` there); smalldocs' own search code is taken out of `site_libs/smalldocs.js`;
 * the output is byte-identical from one run to the next (timestamps are removed).
 
-Needs: the `dev` extras (nbdev, smalldocs) and `npm` on PATH the first time (KaTeX is then cached in
-~/.cache/gru_bptt-docs/; or set KATEX_DIST to a katex/dist folder). Writes `_proc/` (gitignored), `docs/`,
-README.md, and nbdev's own generated files: nbs/nbdev.yml and the package's _modidx.py.
+Needs: the `dev` extras (nbdev, smalldocs), `node`, and `npm` on PATH the first time (KaTeX and Lunr are then cached
+in ~/.cache/gru_bptt-docs/; or set KATEX_DIST to a katex/dist folder and LUNR_DIR to a lunr folder). Writes
+`_proc/` (gitignored), `docs/`, README.md, and nbdev's own generated files: nbs/nbdev.yml and the package's _modidx.py.
 """
 
 import argparse
@@ -87,26 +88,6 @@ _KATEX_TAG = re.compile(
     r"""<link[^>]*href="(?:https?:)?//[^"]*katex[^"]*\.css"[^>]*>|<script[^>]*src="(?:https?:)?//[^"]*katex[^"]*\.js"[^>]*>\s*</script>""",
     re.IGNORECASE,
 )
-SEARCH_JS = "search_index.js"  # the search index as a script, next to search.json
-SEARCH_GLOBAL = "smalldocsSearchIndex"
-# smalldocs 0.5.4's loadIndex(): these two lines fetch search.json, and are replaced by SEARCH_LOADER
-SMALLDOCS_FETCH = """\
-      const r = await fetch(offset + "search.json");
-      index = await r.json();
-"""
-SEARCH_LOADER = f"""\
-      // search index: written by tools/build_docs.py. A <script> loads from file://, where fetch() is refused;
-      // search.json is the fallback. One load, however many calls wait for it.
-      window.{SEARCH_GLOBAL}Loading = window.{SEARCH_GLOBAL}Loading || new Promise((resolve, reject) => {{
-        if (Array.isArray(window.{SEARCH_GLOBAL})) {{ resolve(window.{SEARCH_GLOBAL}); return; }}
-        const s = document.createElement("script");
-        s.src = offset + "{SEARCH_JS}";
-        s.onload = () => (Array.isArray(window.{SEARCH_GLOBAL}) ? resolve(window.{SEARCH_GLOBAL}) : reject(new Error("empty")));
-        s.onerror = () => reject(new Error("{SEARCH_JS} did not load"));
-        document.head.appendChild(s);
-      }}).catch(() => fetch(offset + "search.json").then((r) => r.json()));
-      index = await window.{SEARCH_GLOBAL}Loading;
-"""
 _OFFSET = re.compile(r"""<meta name="smalldocs:offset" content="([^"]*)">""")
 
 MATH_SCRIPT = """\
@@ -954,22 +935,6 @@ def strip_network_html(html: str, page: str) -> str:
     return _STYLE_ATTR.sub(lambda m: m.group(1) + strip_network_css(m.group(2)) + m.group(3), html)
 
 
-def write_search_script(site: Path, entries) -> None:
-    "Write the search index as `search_index.js` and make smalldocs.js load it: search then works from file://."
-    data = json.dumps(entries, ensure_ascii=False)  # JSON is a JavaScript expression (U+2028 included, since ES2019)
-    (site / SEARCH_JS).write_text(
-        f"// The search index of this site (as search.json), for smalldocs.js. Written by tools/build_docs.py.\n"
-        f"window.{SEARCH_GLOBAL} = {data};\n",
-        encoding="utf-8",
-    )
-    js = site / "site_libs" / "smalldocs.js"
-    text = js.read_text(encoding="utf-8")
-    if text.count(SMALLDOCS_FETCH) != 1:
-        raise SystemExit(f"build_docs: {js.name} does not load search.json as smalldocs 0.5.4 does: "
-                         "update SMALLDOCS_FETCH in tools/build_docs.py for this smalldocs")
-    js.write_text(text.replace(SMALLDOCS_FETCH, SEARCH_LOADER), encoding="utf-8")
-
-
 # nbdev links a backticked name in a signature's comment as Markdown, which code blocks show raw: `[`name`](url)`
 _CODE_MD_LINK = re.compile(r"\[`([\w.]+)`\]\(([^)\s\"<>]+)\)")
 _CODE_COMMENT = re.compile(r'(<span class="co">)(.*?)(</span>)', re.DOTALL)
@@ -1029,15 +994,6 @@ def fix_site(site: Path, proc: Path, quiet: bool, learner_nbs: dict[str, str] | 
         new = strip_network_css(text)
         if new != text:
             css.write_text(new, encoding="utf-8")
-    search = site / "search.json"
-    if search.exists():
-        entries = json.loads(search.read_text(encoding="utf-8"))
-        for e in entries if isinstance(entries, list) else []:
-            for key in ("href", "objectID"):
-                if isinstance(e.get(key), str):
-                    e[key] = rewrite_url(e[key], "index.html", renames, base, pages)
-        search.write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
-        write_search_script(site, entries)
     sitemap = site / "sitemap.xml"
     if sitemap.exists():
         xml = re.sub(r"\s*<lastmod>[^<]*</lastmod>", "", sitemap.read_text(encoding="utf-8"))
@@ -1197,6 +1153,10 @@ def build(args: argparse.Namespace) -> None:
     install_figzoom(site)
     learner_nbs = write_learner_nbs(site, proc, args.quiet)
     n_pages = fix_site(site, proc, args.quiet, learner_nbs)
+    sys.path.insert(0, str(Path(__file__).resolve().parent))  # tools/search_index.py, next to this file
+    from search_index import install as install_search
+
+    install_search(site, katex_dist(args.quiet), args.quiet)
     for line in link_warnings:  # smalldocs judged links before the pages got nbdev's names
         target = line.rsplit(" broken link ", 1)[1].strip().split("#")[0].lstrip("/")
         if target.startswith("blob/"):  # a "source" link, removed by fix_site while settings.ini names no repository
