@@ -236,6 +236,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '', 'doc_host': '', 'git_url
                                     'gru_bptt.exercises._first_sentence': ('exercises.html#_first_sentence', 'gru_bptt/exercises.py'),
                                     'gru_bptt.exercises._fractions': ('exercises.html#_fractions', 'gru_bptt/exercises.py'),
                                     'gru_bptt.exercises._headings': ('exercises.html#_headings', 'gru_bptt/exercises.py'),
+                                    'gru_bptt.exercises._in_order': ('exercises.html#_in_order', 'gru_bptt/exercises.py'),
                                     'gru_bptt.exercises._judge': ('exercises.html#_judge', 'gru_bptt/exercises.py'),
                                     'gru_bptt.exercises._named': ('exercises.html#_named', 'gru_bptt/exercises.py'),
                                     'gru_bptt.exercises._nice': ('exercises.html#_nice', 'gru_bptt/exercises.py'),

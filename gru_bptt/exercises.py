@@ -23,8 +23,8 @@ import json, re
 from fractions import Fraction
 from pathlib import Path
 from types import SimpleNamespace
-from .forward import (GRUParams, init_params, forward_over_time, gru_forward, output_logits,
-                              softmax_cross_entropy)
+from .forward import GRUParams, init_params, forward_over_time, gru_forward
+from .forward import output_logits, softmax_cross_entropy
 from .d_y_hat import dJ_dy_hat
 from .d_c import dJ_dc, dJ_dc_from_y_hat
 from .d_c_tilde import dJ_dc_tilde, dJ_dgamma_u
@@ -137,12 +137,14 @@ def _nice(k:float) -> str:
     f = Fraction(k).limit_denominator(64)
     return str(f) if abs(float(f) - k) <= 1e-9 * abs(k) else f'{k:.4g}'
 
+_TRANSPOSED = ': a gradient has the shape of its variable (see Gradient or Jacobian?)'
+
 def how_wrong(got,  # the answer, an array
               want,  # the right answer
-              tol:float=1e-9,  # relative tolerance of the fit, against the largest entry of `want`
-              m:int|None=None,  # the batch size, to recognise a 1/m forgotten or taken twice
+              tol:float=1e-9,  # relative tolerance of the fit
+              m:int|None=None,  # the batch size: recognises a 1/m missed or doubled
              ) -> str|None:
-    "In words, how a wrong answer relates to the right one: its transpose, its negative or a multiple; None if neither"
+    "How a wrong answer relates to the right one, in words: transposed, negated, scaled, or None"
     got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
     if not np.isfinite(got).all() or not np.abs(want).max(initial=0) > 0: return None
     if not np.abs(got).max(initial=0) > 0: return 'your answer is zero everywhere'
@@ -150,29 +152,30 @@ def how_wrong(got,  # the answer, an array
         if g.shape != want.shape or (turned and got.ndim != 2): continue
         k = float((g * want).sum() / (want * want).sum())        # the best multiple
         if np.abs(g - k * want).max() > tol * np.abs(want).max() * max(1, abs(k)): continue
-        if not turned and abs(k - 1) <= tol: return None           # not wrong at all
-        how = ('is the transpose of the right one' if turned else 'is') + (
-            '' if abs(k - 1) <= tol else ', with the wrong sign' if turned and abs(k + 1) <= tol
-            else ' times ' + _nice(k) if turned
-            else ' the negative of the right one: it has the wrong sign' if abs(k + 1) <= tol
-            else f' {_nice(k)} times the right one: a constant factor is wrong')
-        if turned: how += ': a gradient has the shape of its variable (see Gradient or Jacobian?)'
+        one, minus_one = abs(k - 1) <= tol, abs(k + 1) <= tol
+        if one and not turned: return None                         # not wrong at all
+        if turned: how = 'is the transpose of the right one' + (
+            '' if one else ', with the wrong sign' if minus_one else f', times {_nice(k)}') + _TRANSPOSED
+        elif minus_one: how = 'is the negative of the right one: it has the wrong sign'
+        else: how = f'is {_nice(k)} times the right one: a constant factor is wrong'
         if m and m > 1 and min(abs(abs(k) - m), abs(abs(k) - 1 / m)) <= tol:
             how += f'; the batch has m = {m} examples: is a 1/m missing, or taken twice?'
         return 'your answer ' + how
     return None
 
 def _compare(got, want, source:str, tol:float=1e-9, m:int|None=None) -> str|None:
-    "None when `got` matches `want`; else what is wrong: its relation to the right answer, its shape, or its worst entry"
+    "None when `got` matches `want`; else what is wrong: the relation, the shape or the worst entry"
     try: got = np.asarray(got, dtype=float)
-    except (TypeError, ValueError) as e: return f'not an array of numbers ({type(e).__name__}: {e})'
+    except (TypeError, ValueError) as e: return f'not an array of numbers ({e})'
     err = np.abs(got - want) if got.shape == want.shape else None
-    if err is not None and np.isfinite(got).all() and err.max() <= tol * max(np.abs(want).max(), 1e-300): return None
+    if err is not None and np.isfinite(got).all():
+        if err.max() <= tol * max(np.abs(want).max(), 1e-300): return None
     how = how_wrong(got, want, tol, m)
     if how: return how
     if err is None: return f'your answer has shape {got.shape}, the right one {want.shape}'
     i = np.unravel_index(int(np.nan_to_num(err, nan=np.inf).argmax()), err.shape)
-    return f'entry {tuple(int(j) for j in i)} is {got[i]:.6g} in your answer, {want[i]:.6g} by {source}'
+    i_ = tuple(int(j) for j in i)
+    return f'entry {i_} is {got[i]:.6g} in your answer, {want[i]:.6g} by {source}'
 
 # %% ../nbs/27_exercises.ipynb #3cade4d4
 class Verdict(NamedTuple):
@@ -182,7 +185,7 @@ class Verdict(NamedTuple):
     def __repr__(self): return self.message
 
 def _expected(scene, wrt):
-    "The numerical gradient of the scene's loss with respect to `wrt` (input, parameter, intermediate, c or ŷ), by the complex step"
+    "∂J/∂`wrt` of the scene (input, parameter, intermediate, c or ŷ), by the complex step"
     c, k, y_hat = cell_forward(scene)
     if wrt in ('x', 'c_prev'): at = getattr(scene, wrt)
     elif wrt in scene.params.names: at = getattr(scene.params, wrt)
@@ -190,56 +193,63 @@ def _expected(scene, wrt):
     else: at = getattr(k, wrt)
     return complex_step(lambda v: cell_loss(scene, **{wrt: v}), at)
 
-_SCENES = ((0, 1.), (1, 1.), (2, 3.))  # (seed, weight scale): two ordinary steps, one with saturated gates
+_SCENES = ((0, 1.), (1, 1.), (2, 3.))  # (seed, weight scale): the third saturates gates
 
 def check_answer(name:str,  # the exercise, a key of EXERCISES (e.g. 'dJ_dz_c')
                  answer:Callable,  # your function, taking the exercise's arguments by name
                  tol:float=1e-9,  # relative tolerance against the largest expected entry
                 ) -> Verdict:
-    "Check a section exercise's answer on random steps (saturated gates included): right, or what is wrong"
-    if name not in EXERCISES: raise ValueError(f"name: expected one of {', '.join(EXERCISES)}, got {name!r}")
+    "Check a section exercise's answer on random steps: right, or what is wrong"
+    if name not in EXERCISES:
+        raise ValueError(f"name: expected one of {', '.join(EXERCISES)}, got {name!r}")
     ex = EXERCISES[name]
     for seed, scale in _SCENES:
         scene = random_cell(n_x=3, n_a=4, m=2, seed=seed, scale=scale, cell=ex.cell)
-        args = ex.inputs(scene)
-        try: got = answer(**args)
-        except Exception as e: return Verdict(False, f'wrong: your function raised {type(e).__name__}: {e} '
-                                                     f'(it is called as {name}({", ".join(ex.arguments)}))')
+        try: got = answer(**ex.inputs(scene))
+        except Exception as e:
+            return Verdict(False, f'wrong: your function raised {type(e).__name__}: {e} '
+                                  f'(it is called as {name}({", ".join(ex.arguments)}))')
         why = _compare(got, _expected(scene, ex.wrt), 'the complex step', tol, m=scene.x.shape[1])
-        if why: return Verdict(False, f'wrong: ∂J/∂{ex.wrt}: {why}; scene seed {seed}, weight scale {scale}')
-    return Verdict(True, f'right: ∂J/∂{ex.wrt} ({ex.question}) matches the complex step on {len(_SCENES)} random steps')
+        if why:
+            return Verdict(False, f'wrong: ∂J/∂{ex.wrt}: {why}; scene seed {seed}, weight scale {scale}')
+    return Verdict(True, f'right: ∂J/∂{ex.wrt} ({ex.question}) matches the complex step '
+                         f'on {len(_SCENES)} random steps')
 
 # %% ../nbs/27_exercises.ipynb #a274175e
 def _named(first:dict, grads:dict) -> dict:
-    "A backward pass's outputs by name: the state's and the input's, then dW_uc, … in the parameters' order"
+    "A backward pass's outputs by name: the state's and input's, then dW_uc, … in order"
     return {**first, **{'d' + n: a for n, a in grads.items()}}
 
-def _judge(got:dict, want:dict, source:str, where:str, m:int, tol:float, looks:str|None=None) -> Verdict|None:
-    "None when every output is right; else a Verdict naming the wrong outputs (why, for the first four) and the right"
-    why = {n: _compare(got[n], w, source, tol, m) if n in got else 'missing from your answer' for n, w in want.items()}
+def _judge(got:dict, want:dict, source:str, where:str, m:int, tol:float, looks=None):
+    "None when every output is right; else a Verdict naming the wrong outputs and the right"
+    why = {n: _compare(got[n], w, source, tol, m) if n in got else 'missing from your answer'
+           for n, w in want.items()}
     wrong = {n: w for n, w in why.items() if w}
     if not wrong: return None
     right = [n for n in want if n not in wrong]
     lines = [f'wrong: {", ".join(wrong)}; right: {", ".join(right) or "none"} ({where})']
     if looks: lines.append(f'It looks like {looks}.')
-    lines += [f'  {n}: {w}' for n, w in list(wrong.items())[:4]]
+    lines += [f'  {n}: {w}' for n, w in list(wrong.items())[:4]]   # why, for the first four
     if len(wrong) > 4: lines.append(f'  … and {len(wrong) - 4} more')
     return Verdict(False, '\n'.join(lines))
 
-def _run(answer, args:tuple, call:str, returns:str, names:tuple):
-    "Call the answer and name its outputs: (dict, None), or (None, a Verdict saying why it could not be read)"
+def _run(answer, args:tuple, call:str, names:tuple):
+    "Call the answer, name its outputs: (dict, None), or (None, a Verdict saying why not)"
     try: out = answer(*args)
-    except Exception as e: return None, Verdict(False, f'wrong: your function raised {type(e).__name__}: {e} (called as {call})')
+    except Exception as e:
+        return None, Verdict(False, f'wrong: your function raised {type(e).__name__}: {e} '
+                                    f'(called as {call})')
     try:
         *first, grads = out
         return _named(dict(zip(names, first, strict=True)), dict(grads)), None
     except (TypeError, ValueError):
-        return None, Verdict(False, f'wrong: return {returns}, grads a dict of the weight gradients by name (W_uc, …)')
+        return None, Verdict(False, f'wrong: return ({", ".join(names)}, grads), grads a dict '
+                                    'of the weight gradients by name (W_uc, …)')
 
-def check_step_backward(answer:Callable,  # your step backward: (dc, cache, params) -> (dc_prev, dx, grads)
-                        tol:float=1e-9,  # relative tolerance against the largest entry of each output
+def check_step_backward(answer:Callable,  # your step: (dc, cache, params) -> (dc_prev, dx, grads)
+                        tol:float=1e-9,  # relative tolerance against each output's largest entry
                        ) -> Verdict:
-    "Check a GRU step backward against the package's `gru_cell_backward` on random steps; name the wrong outputs"
+    "Check a GRU step backward against `gru_cell_backward` on random steps; name wrong outputs"
     for seed, scale in _SCENES:
         s = random_cell(n_x=3, n_a=4, m=2, seed=seed, scale=scale)
         _, cache, y_hat = cell_forward(s)
@@ -247,70 +257,79 @@ def check_step_backward(answer:Callable,  # your step backward: (dc, cache, para
         dc_prev, dx, grads = gru_cell_backward(dc, cache, s.params)
         want = _named({'dc_prev': dc_prev, 'dx': dx}, grads)
         got, bad = _run(answer, (dc, cache, s.params), 'step_backward(dc, cache, params)',
-                        '(dc_prev, dx, grads)', ('dc_prev', 'dx'))
-        bad = bad or _judge(got, want, 'gru_cell_backward', f'scene seed {seed}, weight scale {scale}', 2, tol)
+                        ('dc_prev', 'dx'))
+        where = f'scene seed {seed}, weight scale {scale}'
+        bad = bad or _judge(got, want, 'gru_cell_backward', where, 2, tol)
         if bad: return bad
-    return Verdict(True, f'right: all {len(want)} outputs match gru_cell_backward on {len(_SCENES)} random steps')
+    return Verdict(True, f'right: all {len(want)} outputs match gru_cell_backward '
+                         f'on {len(_SCENES)} random steps')
 
 # %% ../nbs/27_exercises.ipynb #881a588d
 def _time_loop(dC, caches, params, carry=True, forward=False, summed=True):
-    "The loop through time by the package's step backward, or, with a flag changed, one of its classic mistakes"
+    "The loop through time by the package's step, or, a flag changed, a classic mistake"
     grads, dX, dc = {}, np.empty((params.n_x,) + dC.shape[1:]), np.zeros_like(dC[:, :, 0])
     steps = range(len(caches)) if forward else reversed(range(len(caches)))
     for t in steps:
-        dc, dX[:, :, t], g = gru_cell_backward(dC[:, :, t] + (dc if carry else 0), caches[t], params)
+        dc_t = dC[:, :, t] + (dc if carry else 0)
+        dc, dX[:, :, t], g = gru_cell_backward(dc_t, caches[t], params)
         grads = {n: grads[n] + a for n, a in g.items()} if summed and grads else g
     return dc, dX, grads
 
 TIME_MISTAKES = {  # what the verdict says -> the flags of the loop that makes the mistake
-    'the carried gradient is never added: each step starts from dC[:, :, t] alone, without Comp-1 of 2.1.2 '
-    '(the dc_prev of step t+1), so no gradient flows back through time': dict(carry=False),
-    "the weight gradients are not summed over time: they hold one step's share, "
-    'but each weight is used at every step': dict(summed=False),
-    'the loop runs forward in time: back-propagation starts at the last step, where nothing comes back '
-    'from later, and carries the gradient down to the first': dict(forward=True),
+    'the carried gradient is never added: each step starts from dC[:, :, t] alone, without '
+    'Comp-1 of 2.1.2 (the dc_prev of step t+1), so no gradient flows back through time':
+        dict(carry=False),
+    "the weight gradients are not summed over time: they hold one step's share, but each "
+    'weight is used at every step': dict(summed=False),
+    'the loop runs forward in time: back-propagation starts at the last step, where nothing '
+    'comes back from later, and carries the gradient down to the first': dict(forward=True),
 }
 
 def _time_scene(seed:int, T:int, m:int=2):
     "A random GRU (n_x = 3, n_a = 4, no head), inputs, labels and initial state, T steps"
     rng = np.random.default_rng(seed)
     p = init_params(3, 4, seed=seed).map(lambda a: a * (1 + seed))
-    return p, rng.standard_normal((3, m, T)), rng.integers(0, 4, (m, T)), rng.uniform(-1, 1, (4, m))
+    X, Y = rng.standard_normal((3, m, T)), rng.integers(0, 4, (m, T))
+    return p, X, Y, rng.uniform(-1, 1, (4, m))
 
 def check_time_backward(answer:Callable,  # your loop: (dC, caches, params) -> (dc0, dX, grads)
-                        tol:float=1e-9,  # relative tolerance against the largest entry of each output
+                        tol:float=1e-9,  # relative tolerance against each output's largest entry
                        ) -> Verdict:
-    "Check a loop through time against `loss_and_grads` on random sequences; name the wrong outputs and a known mistake"
+    "Check a loop through time against `loss_and_grads`; name wrong outputs and a known mistake"
     for seed, T in ((0, 3), (1, 4), (2, 5)):
         p, X, Y, c0 = _time_scene(seed, T)
         C, cache = forward_over_time(cell_of(p).forward, X, c0, p)
-        dC = softmax_cross_entropy(output_logits(C, p), Y)[1]   # each state's own output: (ŷ − y)/m
+        dC = softmax_cross_entropy(output_logits(C, p), Y)[1]   # each state's output: (ŷ − y)/m
         ref = loss_and_grads(X, Y, p, c0)
         want = _named({'dc0': ref.dc0, 'dX': ref.dX}, dict(ref.grads.items()))
         got, bad = _run(answer, (dC, cache.steps, p), 'time_backward(dC, caches, params)',
-                        '(dc0, dX, grads)', ('dc0', 'dX'))
+                        ('dc0', 'dX'))
         if bad: return bad
         def made_by(flags):
             dc0, dX, grads = _time_loop(dC, cache.steps, p, **flags)
             out = _named({'dc0': dc0, 'dX': dX}, grads)
             return all(_compare(got[n], w, '', tol) is None for n, w in out.items() if n in got)
         looks = [why for why, flags in TIME_MISTAKES.items() if made_by(flags)]
-        bad = _judge(got, want, 'loss_and_grads', f'T = {T} steps, seed {seed}', 2, tol, looks[0] if looks else None)
+        where = f'T = {T} steps, seed {seed}'
+        bad = _judge(got, want, 'loss_and_grads', where, 2, tol, looks[0] if looks else None)
         if bad: return bad
-    return Verdict(True, f'right: dc0, dX and the {len(p.names)} weight gradients match loss_and_grads '
-                         'on 3 random sequences (T = 3, 4, 5)')
+    return Verdict(True, f'right: dc0, dX and the {len(p.names)} weight gradients match '
+                         'loss_and_grads on 3 random sequences (T = 3, 4, 5)')
 
 # %% ../nbs/27_exercises.ipynb #9d4c340c
 def worked_example_scene() -> tuple:
-    "The worked example's GRU (one input, two units, every gate ½, tanh κ = ½) and its two steps: (params, X, Y, c0)"
-    kappa = np.log(3) / 2
-    p = GRUParams(W_uc=np.array([[1., -1], [-1, 1]]), W_ux=np.array([[1., -1]]), b_u=np.array([[-1.], [1]]),
-                  W_rc=np.array([[4., -4], [-4, 4]]), W_rx=np.array([[-1., 1]]), b_r=np.array([[1.], [-1]]),
-                  W_cc=np.array([[1., 2], [-1, -2]]), W_cx=np.array([[kappa, kappa]]), b_c=np.zeros((2, 1)))
+    "The worked example's GRU (n_x = 1, n_a = 2, every gate ½) and its 2 steps: (params, X, Y, c0)"
+    kappa = np.log(3) / 2                                          # tanh κ = ½
+    p = GRUParams(W_uc=np.array([[1., -1], [-1, 1]]), W_ux=np.array([[1., -1]]),
+                  b_u=np.array([[-1.], [1]]),
+                  W_rc=np.array([[4., -4], [-4, 4]]), W_rx=np.array([[-1., 1]]),
+                  b_r=np.array([[1.], [-1]]),
+                  W_cc=np.array([[1., 2], [-1, -2]]), W_cx=np.array([[kappa, kappa]]),
+                  b_c=np.zeros((2, 1)))
     return p, np.ones((1, 1, 2)), np.array([[0, 1]]), np.zeros((2, 1))
 
 def _fractions(a, simplest:bool=True):
-    "An array as Fractions: each entry's simplest fraction within rounding, or (simplest=False) the float exactly"
+    "An array as Fractions: each entry's simplest fraction, or (simplest=False) the float exactly"
     def one(v):
         if not simplest: return Fraction(float(v))
         f = Fraction(float(v)).limit_denominator(1 << 16)
@@ -319,56 +338,63 @@ def _fractions(a, simplest:bool=True):
     return np.vectorize(one, otypes=[object])(a)
 
 BY_HAND = ('dJ_dy_hat', 'dJ_dc', 'dJ_dc_tilde', 'dJ_dgamma_u', 'dJ_dz_c', 'dJ_dz_u',
-           'dJ_dgamma_r', 'dJ_dz_r', 'dJ_dc_prev', 'dJ_dx')  # the quantities of a backward step, in table order
+           'dJ_dgamma_r', 'dJ_dz_r', 'dJ_dc_prev', 'dJ_dx')  # a backward step, in table order
 
 def worked_example_backward(t:int=2,  # the step: 2 (the first backward step) or 1
-                           ) -> dict:  # name (of BY_HAND) -> tuple of exact Fractions, the column's entries
-    "The worked example's backward quantities at step t, exact: the section functions run on Fractions"
+                           ) -> dict:  # name of BY_HAND -> the column's entries, exact Fractions
+    "The worked example's backward quantities at step t: the section functions run on Fractions"
+    if t not in (1, 2): raise ValueError(f't: expected 1 or 2 (the example has two steps), got {t!r}')
     p, X, Y, c0 = worked_example_scene()
     _, Y_hat, cache = gru_forward(X, c0, p)
     q = SimpleNamespace(**{n: _fractions(a, simplest=False) for n, a in p.items()})
-    from_next = _fractions(np.zeros((2, 1)))                     # nothing comes back into step 2
+    from_next = _fractions(np.zeros((2, 1)))                   # nothing comes back into step 2
     for s in range(2, t - 1, -1):
         k, y_hat = cache.steps[s - 1], _fractions(Y_hat[:, :, s - 1])
-        g_u, g_r, c_tilde, c_prev = (_fractions(getattr(k, n)) for n in ('gamma_u', 'gamma_r', 'c_tilde', 'c_prev'))
-        d = {'dJ_dy_hat': dJ_dy_hat(y_hat, _fractions(one_hot(Y[:, s - 1], 2)))}
-        d['dJ_dc'] = dJ_dc(from_next, dJ_dc_from_y_hat(d['dJ_dy_hat'], y_hat))
-        d['dJ_dc_tilde'], d['dJ_dgamma_u'] = dJ_dc_tilde(d['dJ_dc'], g_u), dJ_dgamma_u(d['dJ_dc'], c_tilde, c_prev)
-        d['dJ_dz_c'], d['dJ_dz_u'] = dJ_dz_c(d['dJ_dc_tilde'], c_tilde), dJ_dz_u(d['dJ_dgamma_u'], g_u)
-        d['dJ_dgamma_r'] = dJ_dgamma_r(d['dJ_dz_c'], q.W_cc, c_prev)
-        d['dJ_dz_r'] = dJ_dz_r(d['dJ_dgamma_r'], g_r)
-        d['dJ_dc_prev'] = dJ_dc_prev(d['dJ_dc'], g_u, g_r, d['dJ_dz_u'], d['dJ_dz_r'], d['dJ_dz_c'], q)
-        d['dJ_dx'] = dJ_dx(d['dJ_dz_u'], d['dJ_dz_r'], d['dJ_dz_c'], q)
-        from_next = d['dJ_dc_prev']
-    return {n: tuple(d[n].ravel()) for n in BY_HAND}
+        g_u, g_r, c_tilde, c_prev = (_fractions(getattr(k, n))
+                                     for n in ('gamma_u', 'gamma_r', 'c_tilde', 'c_prev'))
+        dy_hat = dJ_dy_hat(y_hat, _fractions(one_hot(Y[:, s - 1], 2)))            # 2.1.1
+        dc = dJ_dc(from_next, dJ_dc_from_y_hat(dy_hat, y_hat))                    # 2.1.2
+        dc_tilde, dgamma_u = dJ_dc_tilde(dc, g_u), dJ_dgamma_u(dc, c_tilde, c_prev)  # 2.1.3
+        dz_c, dz_u = dJ_dz_c(dc_tilde, c_tilde), dJ_dz_u(dgamma_u, g_u)           # 2.1.4, 2.1.5
+        dgamma_r = dJ_dgamma_r(dz_c, q.W_cc, c_prev)                              # 2.1.6
+        dz_r = dJ_dz_r(dgamma_r, g_r)                                             # 2.1.7
+        from_next = dJ_dc_prev(dc, g_u, g_r, dz_u, dz_r, dz_c, q)                 # 2.1.8
+        dx = dJ_dx(dz_u, dz_r, dz_c, q)
+    step = (dy_hat, dc, dc_tilde, dgamma_u, dz_c, dz_u, dgamma_r, dz_r, from_next, dx)
+    return {n: tuple(a.ravel()) for n, a in zip(BY_HAND, step)}
 
 # %% ../nbs/27_exercises.ipynb #249e385f
 def _exact(v, where:str) -> Fraction:
-    "One entry of a by-hand answer as a Fraction; a float or anything else is refused, naming where it was"
+    "One entry of a by-hand answer as a Fraction; a float or anything else is refused"
     if isinstance(v, (int, Fraction, str)) and not isinstance(v, bool):
         try: return Fraction(v)
         except (ValueError, ZeroDivisionError): pass
-    raise ValueError(f"{where}: expected an exact fraction, as Fraction(3, 16), 3 or '3/16'; got {v!r}")
+    raise ValueError(f"{where}: expected an exact fraction, as Fraction(3, 16), 3 or '3/16'; "
+                     f"got {v!r}")
 
-def check_by_hand(answers:dict,  # quantity of BY_HAND -> its column (a, b) of fractions, or one for dJ_dx
+def check_by_hand(answers:dict,  # name of BY_HAND -> its column (a, b), or one value for dJ_dx
                   t:int=2,  # the worked example's step: 2 (the first backward step) or 1
                  ) -> Verdict:
-    "Check the worked example's backward step t, worked by hand in exact fractions: which are right, wrong, to do"
-    if t not in (1, 2): raise ValueError(f't: expected 1 or 2 (the worked example has two steps), got {t!r}')
-    if not isinstance(answers, dict): raise ValueError(f'answers: expected a dict, got {type(answers).__name__}')
-    unknown = [n for n in answers if n not in BY_HAND]
-    if unknown: raise ValueError(f"answers: {', '.join(map(repr, unknown))}: expected some of {', '.join(BY_HAND)}")
+    "Check the worked example's backward step t in exact fractions: right, wrong, still to do"
     exact, why = worked_example_backward(t), {}
+    if not isinstance(answers, dict):
+        raise ValueError(f'answers: expected a dict, got {type(answers).__name__}')
+    unknown = ', '.join(repr(n) for n in answers if n not in BY_HAND)
+    if unknown: raise ValueError(f"answers: {unknown}: expected some of {', '.join(BY_HAND)}")
     for n, v in answers.items():
-        got = tuple(_exact(e, f'answers[{n!r}]') for e in (v if isinstance(v, (tuple, list)) else (v,)))
-        if len(got) != len(exact[n]): why[n] = f'it has {len(exact[n])} entries here, your answer {len(got)}'
+        entries = v if isinstance(v, (tuple, list)) else (v,)
+        got = tuple(_exact(e, f'answers[{n!r}]') for e in entries)
+        if len(got) != len(exact[n]):
+            why[n] = f'it has {len(exact[n])} entries here, your answer {len(got)}'
         elif got != exact[n]:
             how = how_wrong(np.array(got, dtype=float), np.array(exact[n], dtype=float))
             first = next(i for i, (a, b) in enumerate(zip(got, exact[n])) if a != b)
             why[n] = how or f'not right (entry {first + 1} of {len(got)})'
-    right, todo = [n for n in answers if n not in why], [n for n in BY_HAND if n not in answers]
-    if not why and not todo: return Verdict(True, f'right: all {len(BY_HAND)} quantities of step {t}, exactly')
-    lines = ([f'wrong: {", ".join(why)}'] + [f'  {n}: {w}' for n, w in why.items()]) if why else []
+    right = [n for n in answers if n not in why]
+    todo = [n for n in BY_HAND if n not in answers]
+    if not why and not todo:
+        return Verdict(True, f'right: all {len(BY_HAND)} quantities of step {t}, exactly')
+    lines = [f'wrong: {", ".join(why)}'] + [f'  {n}: {w}' for n, w in why.items()] if why else []
     if right: lines.append(f'right{" so far" if todo else ""}: {", ".join(right)}')
     if todo: lines.append(f'still to do: {", ".join(todo)}')
     return Verdict(False, '\n'.join(lines))
@@ -391,12 +417,13 @@ class SiteExercise(NamedTuple):
     text: str  # its first sentence
 
 def _first_sentence(text:str) -> str:
-    "Text up to the first full stop or question mark that ends a sentence (none inside $…$ or `…` counts)"
+    "Text up to the first . or ? that ends a sentence (none inside $…$ or `…` counts)"
     math = code = False
     for i, c in enumerate(text):
         if c == '$' and not code: math = not math
         elif c == '`' and not math: code = not code
-        elif c in '.?' and not (math or code) and text[i + 1:i + 2].strip() == '': return text[:i + 1]
+        elif c in '.?' and not (math or code) and text[i + 1:i + 2].strip() == '':
+            return text[:i + 1]
     return text
 
 def _headings(src:str):
@@ -404,31 +431,37 @@ def _headings(src:str):
     fenced = False
     for line in src.splitlines():
         if line.startswith('```'): fenced = not fenced
-        elif not fenced and (h := re.match(r'(#{1,6})\s+(.+)', line)): yield len(h.group(1)), h.group(2).strip()
+        elif not fenced and (h := re.match(r'(#{1,6})\s+(.+)', line)):
+            yield len(h.group(1)), h.group(2).strip()
+
+def _in_order(nbs:Path) -> list:
+    "The notebooks, those of the sidebar first, in its order"
+    order = re.findall(r'[\w.-]+\.ipynb', (nbs / 'sidebar.yml').read_text(encoding='utf-8'))
+    def key(p): return (order.index(p.name) if p.name in order else len(order), p.name)
+    return sorted(nbs.glob('*.ipynb'), key=key)
 
 def site_exercises(nbs:Path,  # the notebooks' folder, holding sidebar.yml
                   ) -> list:
-    "Every exercise on the site: each markdown cell opening with **N.**, under its heading, pages in the sidebar's order"
-    nbs = Path(nbs)
-    order = re.findall(r'[\w.-]+\.ipynb', (nbs / 'sidebar.yml').read_text(encoding='utf-8'))
+    "Every exercise on the site: each markdown cell opening with **N.**, under its heading"
     out = []
-    for path in sorted(nbs.glob('*.ipynb'), key=lambda p: (order.index(p.name) if p.name in order else len(order), p.name)):
+    for path in _in_order(Path(nbs)):
+        page = re.sub(r'^\d+_', '', path.stem) + '.html'
         title, anchor, seen = path.stem, None, {}
         for cell in json.loads(path.read_text(encoding='utf-8'))['cells']:
             src = ''.join(cell['source']).strip()
             if cell['cell_type'] != 'markdown': continue
             if anchor and (n := re.match(r'\*\*(\d+)\.\*\*\s*', src)):
                 text = _first_sentence(src[n.end():].split('\n\n')[0].replace('\n', ' '))
-                out.append(SiteExercise(path.name, re.sub(r'^\d+_', '', path.stem) + '.html', title, anchor, int(n.group(1)), text))
+                out.append(SiteExercise(path.name, page, title, anchor, int(n.group(1)), text))
             for level, text in _headings(src):
                 if level == 1: title = text; continue
-                a = heading_anchor(text)
+                a = heading_anchor(text)                  # a repeated heading gets -1, -2, …
                 anchor, seen[a] = (f'{a}-{seen[a]}' if a in seen else a), seen.get(a, 0) + 1
     return out
 
 def exercise_index(nbs:Path,  # the notebooks' folder, holding sidebar.yml
                   ) -> str:
-    "Markdown listing every exercise on the site: the page's title, then each exercise with a link to its heading"
+    "Markdown listing every exercise on the site: each page's title, then its exercises, linked"
     lines, page = [], None
     for e in site_exercises(nbs):
         if e.page != page: lines += ['', f'**[{e.title}]({e.page})**', '']; page = e.page
