@@ -426,13 +426,17 @@ def _first_sentence(text:str) -> str:
             return text[:i + 1]
     return text
 
-def _headings(src:str):
-    "The (level, text) of each markdown heading of a cell, fenced code skipped"
-    fenced = False
-    for line in src.splitlines():
-        if line.startswith('```'): fenced = not fenced
-        elif not fenced and (h := re.match(r'(#{1,6})\s+(.+)', line)):
-            yield len(h.group(1)), h.group(2).strip()
+def _blocks(src:str):
+    "A markdown cell's headings (level, text) and paragraphs (0, text), in order, fences skipped"
+    fenced, para = False, []
+    for line in src.splitlines() + ['']:
+        h = None if fenced else re.match(r'(#{1,6})\s+(.+)', line)
+        if line.startswith('```') or h or not line.strip():
+            if para: yield 0, ' '.join(para)
+            para = []
+            if line.startswith('```'): fenced = not fenced
+            if h: yield len(h.group(1)), h.group(2).strip()
+        elif not fenced: para.append(line.strip())
 
 def _in_order(nbs:Path) -> list:
     "The notebooks, those of the sidebar first, in its order"
@@ -442,21 +446,21 @@ def _in_order(nbs:Path) -> list:
 
 def site_exercises(nbs:Path,  # the notebooks' folder, holding sidebar.yml
                   ) -> list:
-    "Every exercise on the site: each markdown cell opening with **N.**, under its heading"
+    "Every exercise on the site: each paragraph opening with **N.**, under its heading"
     out = []
     for path in _in_order(Path(nbs)):
         page = re.sub(r'^\d+_', '', path.stem) + '.html'
         title, anchor, seen = path.stem, None, {}
         for cell in json.loads(path.read_text(encoding='utf-8'))['cells']:
-            src = ''.join(cell['source']).strip()
             if cell['cell_type'] != 'markdown': continue
-            if anchor and (n := re.match(r'\*\*(\d+)\.\*\*\s*', src)):
-                text = _first_sentence(src[n.end():].split('\n\n')[0].replace('\n', ' '))
-                out.append(SiteExercise(path.name, page, title, anchor, int(n.group(1)), text))
-            for level, text in _headings(src):
-                if level == 1: title = text; continue
-                a = heading_anchor(text)                  # a repeated heading gets -1, -2, …
-                anchor, seen[a] = (f'{a}-{seen[a]}' if a in seen else a), seen.get(a, 0) + 1
+            for level, text in _blocks(''.join(cell['source'])):
+                if level == 1: title = text
+                elif level:                                   # a repeated heading gets -1, -2, …
+                    a = heading_anchor(text)
+                    anchor, seen[a] = (f'{a}-{seen[a]}' if a in seen else a), seen.get(a, 0) + 1
+                elif anchor and (n := re.match(r'\*\*(\d+)\.\*\*\s*', text)):
+                    number, text = int(n.group(1)), _first_sentence(text[n.end():])
+                    out.append(SiteExercise(path.name, page, title, anchor, number, text))
     return out
 
 def exercise_index(nbs:Path,  # the notebooks' folder, holding sidebar.yml
