@@ -227,11 +227,11 @@ def _judge(got:dict, want:dict, source:str, where:str, m:int, tol:float, looks=N
     wrong = {n: w for n, w in why.items() if w}
     if not wrong: return None
     right = [n for n in want if n not in wrong]
-    lines = [f'wrong: {", ".join(wrong)}; right: {", ".join(right) or "none"} ({where})']
+    lines = [f'wrong: {", ".join(wrong)}', f'right: {", ".join(right) or "none"}']
     if looks: lines.append(f'It looks like {looks}.')
     lines += [f'  {n}: {w}' for n, w in list(wrong.items())[:4]]   # why, for the first four
     if len(wrong) > 4: lines.append(f'  … and {len(wrong) - 4} more')
-    return Verdict(False, '\n'.join(lines))
+    return Verdict(False, '\n'.join(lines + [f'({where})']))
 
 def _run(answer, args:tuple, call:str, names:tuple):
     "Call the answer, name its outputs: (dict, None), or (None, a Verdict saying why not)"
