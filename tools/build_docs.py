@@ -942,7 +942,9 @@ _CODE_COMMENT = re.compile(r'(<span class="co">)(.*?)(</span>)', re.DOTALL)
 
 def unleak_code_links(html: str) -> str:
     "Inside code comments, turn nbdev's raw Markdown links into real links on the name"
-    fix = lambda m: m.group(1) + _CODE_MD_LINK.sub(r'<a href="\2">\1</a>', m.group(2)) + m.group(3)
+    # a method (`Cls.meth`) has no card of its own, so no anchor to link to: its name stays plain text
+    link = lambda m: m.group(1) if "." in m.group(1) else f'<a href="{m.group(2)}">{m.group(1)}</a>'
+    fix = lambda m: m.group(1) + _CODE_MD_LINK.sub(link, m.group(2)) + m.group(3)
     return _CODE_COMMENT.sub(fix, html)
 
 

@@ -55,7 +55,8 @@ INDEX_JS = "search_index.js"  # the serialised index and the records, as a scrip
 INDEX_GLOBAL = "gruSearchIndex"
 CROSSWALK_ID = "crosswalk"  # the id of the heading whose table gives the synonyms
 HEADINGS = ("h2", "h3", "h4")
-SKIP = "script, style, svg, pre, nav, .code-copy-button, details > summary, .quarto-title-meta"
+SKIP = ("script, style, svg, pre, nav, .code-copy-button, details > summary, .quarto-title-meta, "
+        ".nb-download, .cell-label, details.fold-tests")  # page links, download line, phone-card labels, folded tests
 BLOCKS = {"p", "div", "li", "ul", "ol", "td", "th", "tr", "table", "br", "hr", "section", "blockquote", "dd", "dt",
           "figcaption", "figure", "details", "h1", "h2", "h3", "h4", "h5", "h6", "thead", "tbody", "caption"}
 MATH_OPEN = {"\\(": "\\)", "\\[": "\\]", "$$": "$$", "$": "$"}
