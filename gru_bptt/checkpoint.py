@@ -13,8 +13,8 @@ from .forward import PARAMS_KINDS, Params, check_params
 from .stack import GRUStack
 
 # %% auto #0
-__all__ = ['FORMAT', 'VERSION', 'READS', 'DTYPE_KINDS', 'STALE_AFTER', 'MAX_EXPANSION', 'Checkpoint', 'CheckpointError',
-           'save_checkpoint', 'load_checkpoint']
+__all__ = ['FORMAT', 'VERSION', 'READS', 'DTYPE_KINDS', 'MAX_KEY', 'STALE_AFTER', 'MAX_EXPANSION', 'Checkpoint',
+           'CheckpointError', 'save_checkpoint', 'read_npz', 'load_checkpoint']
 
 # %% ../nbs/62_checkpoint.ipynb #9dc4902d
 FORMAT, VERSION = 'gru_bptt.checkpoint', 2
@@ -36,6 +36,7 @@ def _stack_layout(a, bad) -> list:
     if a.dtype.kind != 'U' or a.shape != (): bad('stack_layout: expected a JSON string')
     try: layout = json.loads(str(a))
     except ValueError as e: bad(f'stack_layout: not valid JSON ({e})')
+    except RecursionError: bad('stack_layout: nested too deeply to be a list of layers')   # [[[[...]]]] 5,000 deep
     if not isinstance(layout, list) or not layout or not all(isinstance(l, list) and len(l) in (1, 2) for l in layout):
         bad('stack_layout: expected a non-empty list of layers, each a list of 1 or 2 directions')
     out = []
@@ -109,6 +110,14 @@ def _validate(d:dict,  # flat keys ('format', 'params.W_cc', 'meta.step', ...) -
     return Checkpoint(params, groups['optim'], groups['meta'])
 
 # %% ../nbs/62_checkpoint.ipynb #75ee6f8e
+MAX_KEY = 200  # characters in the name of an optimiser or meta entry (it becomes a zip member's name)
+
+def _key(name, k):
+    "Refuse a name the zip format would change or cannot hold (a NUL ends a member's name; 64 KiB at most)"
+    if not isinstance(k, str) or not k or '\x00' in k or len(k) > MAX_KEY:
+        raise ValueError(f'{name}: names are strings of 1 to {MAX_KEY} characters without NUL, got '
+                         f'{type(k).__name__} {k[:40]!r}' + ('…' if isinstance(k, str) and len(k) > 40 else ''))
+
 def _plain(name, v):
     "v as an array that needs no pickle: numbers, booleans or strings"
     a = np.asarray(v)
@@ -136,7 +145,7 @@ def _to_arrays(params, optim, meta):
         out = {'format': np.array(FORMAT), 'version': np.array(VERSION), 'params_kind': np.array(params.kind)}
     out.update({f'params.{n}': a for n, a in params.items()})
     for prefix, d in (('optim', optim or {}), ('meta', meta or {})):
-        for k, v in d.items(): out[f'{prefix}.{k}'] = _plain(f'{prefix}[{k!r}]', v)
+        for k, v in d.items(): _key(prefix, k); out[f'{prefix}.{k}'] = _plain(f'{prefix}[{k!r}]', v)
     return out
 
 def _refuse(msg):
@@ -259,6 +268,13 @@ def _read(path) -> dict:
         _fail(path, f'not a readable .npz file (corrupt or truncated?): {where}{kind}: {e}')
 
 # %% ../nbs/62_checkpoint.ipynb #f32fe176
+def read_npz(path,  # an .npz file from anywhere (a checkpoint, a golden file, Keras arrays)
+            ) -> dict:
+    "The arrays of an .npz file, read with the checkpoint's size and header rules; a CheckpointError names the problem"
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f'{path} does not exist')
+    return _read(path)
+
 def load_checkpoint(path,  # an .npz file written by `save_checkpoint`
                    ) -> Checkpoint:
     "Read and validate a checkpoint; raises CheckpointError (a ValueError) naming the file and the problem"
