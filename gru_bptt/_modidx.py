@@ -584,6 +584,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '', 'doc_host': '', 'git_url
                                 'gru_bptt.train._check_options': ('train.html#_check_options', 'gru_bptt/train.py'),
                                 'gru_bptt.train._check_out': ('train.html#_check_out', 'gru_bptt/train.py'),
                                 'gru_bptt.train._config': ('train.html#_config', 'gru_bptt/train.py'),
+                                'gru_bptt.train._contradictions': ('train.html#_contradictions', 'gru_bptt/train.py'),
                                 'gru_bptt.train._count': ('train.html#_count', 'gru_bptt/train.py'),
                                 'gru_bptt.train._evaluate': ('train.html#_evaluate', 'gru_bptt/train.py'),
                                 'gru_bptt.train._find_text': ('train.html#_find_text', 'gru_bptt/train.py'),
@@ -595,5 +596,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '', 'doc_host': '', 'git_url
                                 'gru_bptt.train.gru_bptt_train': ('train.html#gru_bptt_train', 'gru_bptt/train.py'),
                                 'gru_bptt.train.main': ('train.html#main', 'gru_bptt/train.py'),
                                 'gru_bptt.train.plot_losses': ('train.html#plot_losses', 'gru_bptt/train.py'),
+                                'gru_bptt.train.run_lock': ('train.html#run_lock', 'gru_bptt/train.py'),
                                 'gru_bptt.train.train': ('train.html#train', 'gru_bptt/train.py'),
+                                'gru_bptt.train.train_bytes': ('train.html#train_bytes', 'gru_bptt/train.py'),
                                 'gru_bptt.train.train_step': ('train.html#train_step', 'gru_bptt/train.py')}}}
