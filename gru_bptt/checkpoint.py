@@ -4,13 +4,14 @@
 
 # %% ../nbs/62_checkpoint.ipynb #26d0bdbd
 from __future__ import annotations
-import json, math, os, re, stat, tempfile, zipfile, zlib
+import errno, json, math, os, re, stat, tempfile, zipfile, zlib
 from pathlib import Path
 from typing import NamedTuple
 import numpy as np
 from numpy.lib import format as npy
 from .forward import PARAMS_KINDS, Params, check_params
 from .stack import GRUStack
+from .script import signals_blocked
 
 # %% auto #0
 __all__ = ['FORMAT', 'VERSION', 'READS', 'DTYPE_KINDS', 'MAX_KEY', 'STALE_AFTER', 'MAX_EXPANSION', 'Checkpoint',
@@ -181,16 +182,19 @@ def save_checkpoint(path,  # the .npz file to (over)write
     arrays = _to_arrays(params, optim, meta)
     _validate(arrays, _refuse)
     if not path.parent.is_dir(): raise FileNotFoundError(f'path: the folder {path.parent} does not exist')
-    fd, tmp = tempfile.mkstemp(prefix=path.name + '.', suffix='.tmp', dir=path.parent)
+    if path.is_dir(): raise IsADirectoryError(errno.EISDIR, 'a folder stands where the checkpoint goes', str(path))
+    tmp = None
     try:
+        with signals_blocked(): fd, tmp = tempfile.mkstemp(prefix=path.name + '.', suffix='.tmp', dir=path.parent)
         _remove_stale_temps(path, os.fstat(fd).st_mtime, Path(tmp).name)
         with os.fdopen(fd, 'wb') as f:
             np.savez(f, **arrays)
             f.flush(); os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException as e:
-        try: os.unlink(tmp)
-        except FileNotFoundError: pass
+    except BaseException as e:                   # an error, Ctrl-C or SIGTERM (raised as KeyboardInterrupt): no temp file left
+        if tmp is not None:
+            try: os.unlink(tmp)
+            except FileNotFoundError: pass
         if isinstance(e, OSError) and e.errno is not None and e.filename is None:
             raise OSError(e.errno, e.strerror or str(e), str(path)) from e          # say which file could not be written
         raise

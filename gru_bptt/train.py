@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import NamedTuple
 import numpy as np
 from fastcore.script import store_true
-from .script import check_fits, fail, run_script
+from .script import check_fits, fail, run_script, write_atomic
 from fastprogress.fastprogress import progress_bar
 from .forward import Params, VARIANTS
 from .cells import CELLS
@@ -132,7 +132,7 @@ def plot_losses(losses,  # loss per symbol of every step
         ax.plot(x[w - 1:], np.convolve(y, np.ones(w) / w, mode='valid'), color='#08519c', lw=1.8, label=f'mean of {w} steps')
     ax.set(xlabel='step', ylabel='loss per symbol (nats)', title=title)
     ax.grid(alpha=0.3); ax.legend(frameon=False)
-    if path is not None: fig.savefig(path, dpi=110)
+    if path is not None: write_atomic(path, lambda f: fig.savefig(f, format='png', dpi=110))   # whole or not at all
     return fig
 
 # %% ../nbs/63_train.ipynb #d92684d8
@@ -260,7 +260,10 @@ def train(task:Task,  # the task (its seed fixes the batches)
                        f'training stopped ({kept})')
         if out is not None and r.losses:
             import matplotlib.pyplot as plt
-            plt.close(plot_losses(r.losses, out / 'loss.png', title=f'{task.name}: training loss'))   # saved, not shown
+            fig = plot_losses(r.losses, title=f'{task.name}: training loss')
+            kept = f'{ck_path} holds step {last_good}' if last_good is not None else 'no checkpoint was written'
+            try: write_atomic(out / 'loss.png', lambda f: fig.savefig(f, format='png', dpi=110), kept)   # saved, not shown
+            finally: plt.close(fig)
         evaluation, unmeasured = _evaluate(task, params) if r.stopped_at is None else ({}, ())
         return TrainResult(params, r.losses, evaluation, r.seconds, message, done, unmeasured)
 
@@ -427,7 +430,8 @@ def gru_bptt_train(task:str=None,  # reber, copy, adding or text (default reber)
         print(f'gru_bptt_train: {task}, {res.step} steps ({res.seconds:.1f} s this run); held-out {ev}; wrote {Path(out) / "checkpoint.npz"}, {Path(out) / "loss.png"}')
         if isinstance(t, CharText):
             samples = '\n\n'.join(f'--- temperature {tau} ---\n' + sample_text(res.params, t, 300, temperature=tau, seed=seed) for tau in (0.5, 1.0))
-            (Path(out) / 'samples.txt').write_text(samples + '\n', encoding='utf-8')
+            write_atomic(Path(out) / 'samples.txt', lambda f: f.write((samples + '\n').encode('utf-8')),
+                         f'{Path(out) / "checkpoint.npz"} and loss.png are written')
             print(samples)
         return 0
 
