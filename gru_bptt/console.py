@@ -25,7 +25,9 @@ def _run(module:str, prog:str):
         term = isinstance(e, Terminated)
         print(f'{prog}: error: {"terminated (SIGTERM)" if term else "interrupted"} while starting', file=sys.stderr)
         sys.exit(143 if term else 130)
-    main()
+    try: main()
+    finally:                                   # the command has said its line: a signal now cannot turn it into a traceback
+        signal.signal(signal.SIGINT, signal.SIG_IGN); signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 def check(): _run('gru_bptt.cli', 'gru_bptt_check')
 def train(): _run('gru_bptt.train', 'gru_bptt_train')

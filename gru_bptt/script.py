@@ -4,15 +4,15 @@
 
 # %% ../nbs/05_script.ipynb #f8c1667a
 from __future__ import annotations
-import contextlib, os, signal, sys, tempfile, threading
+import contextlib, errno, os, signal, stat, sys, tempfile, threading
 from pathlib import Path
 from fastcore.script import anno_parser
 from .console import Terminated, on_sigterm
 
 # %% auto #0
 __all__ = ['EXIT_OK', 'EXIT_FAILED', 'EXIT_USAGE', 'EXIT_ENVIRONMENT', 'EXIT_INTERRUPTED', 'EXIT_TERMINATED', 'EXIT_HELP', 'fail',
-           'underscored', 'run_script', 'signals_blocked', 'write_atomic', 'available_memory', 'DoesNotFit',
-           'check_fits']
+           'underscored', 'run_script', 'signals_blocked', 'write_atomic', 'check_folder', 'available_memory',
+           'DoesNotFit', 'check_fits']
 
 # %% ../nbs/05_script.ipynb #fbebc80c
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ENVIRONMENT, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 3, 130, 143
@@ -66,11 +66,15 @@ def run_script(fn,  # the script's function: options as keyword arguments, retur
     except (_Usage, ValueError) as e: return fail(prog, e, EXIT_USAGE)
     debug = args.pop('pdb', False); args.pop('xtra', None)
     main_thread = threading.current_thread() is threading.main_thread()
-    before = signal.signal(signal.SIGTERM, on_sigterm) if main_thread else None   # SIGTERM: unwind like Ctrl-C
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)} if main_thread else {}
+    if main_thread: signal.signal(signal.SIGTERM, on_sigterm)                   # SIGTERM: unwind like Ctrl-C
     if debug: _DEBUG.append(True)
     try: return fn(**args)
-    except Terminated: return fail(prog, 'terminated (SIGTERM); files being written were finished or abandoned whole', EXIT_TERMINATED)
-    except KeyboardInterrupt: return fail(prog, 'interrupted', EXIT_INTERRUPTED)
+    except KeyboardInterrupt as e:                     # Ctrl-C, or SIGTERM (`Terminated`): further ones would only garble the line
+        for s in before: signal.signal(s, signal.SIG_IGN)
+        if isinstance(e, Terminated):
+            return fail(prog, 'terminated (SIGTERM); files being written were finished or abandoned whole', EXIT_TERMINATED)
+        return fail(prog, 'interrupted', EXIT_INTERRUPTED)
     except Exception as e:
         if debug:
             _DEBUG.clear()                                   # shown here, once: `fail` below does not show it again
@@ -82,7 +86,7 @@ def run_script(fn,  # the script's function: options as keyword arguments, retur
         raise
     finally:
         _DEBUG.clear()
-        if main_thread: signal.signal(signal.SIGTERM, before)
+        for s, h in before.items(): signal.signal(s, h if h is not None else signal.SIG_DFL)
 
 # %% ../nbs/05_script.ipynb #a6674206
 @contextlib.contextmanager
@@ -114,6 +118,22 @@ def write_atomic(path,  # the file to (over)write
             raise OSError(e.errno, f'{path} was not written ({e.strerror or e}); {old}' + (f'; {kept}' if kept else '')) from e
         raise
     return path
+
+# %% ../nbs/05_script.ipynb #dd5dfec1
+def check_folder(path,  # the output folder (it may not exist yet)
+                 name:str='out',  # the option, for the message
+                ):
+    "Refuse an output folder that is a file, has a file on its way, or cannot be looked up (too long a name, a symlink loop)"
+    path = Path(path)
+    for p in (path, *path.parents):
+        try: st = os.stat(p)
+        except (FileNotFoundError, NotADirectoryError): continue       # not there yet, or a file on the way (found above)
+        except OSError as e:
+            if e.errno in (errno.ENAMETOOLONG, errno.ELOOP):
+                raise ValueError(f'{name}: {str(path)[:120]}{"…" if len(str(path)) > 120 else ""}: {e.strerror}') from None
+            raise
+        if stat.S_ISDIR(st.st_mode): return
+        raise ValueError(f'{name}: {p} is a file, not a folder' + ('' if p == path else f' (on the way to {path})'))
 
 # %% ../nbs/05_script.ipynb #f1ddf433
 def available_memory() -> int|None:

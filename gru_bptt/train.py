@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import NamedTuple
 import numpy as np
 from fastcore.script import store_true
-from .script import check_fits, fail, run_script, write_atomic
+from .script import check_fits, check_folder, fail, run_script, write_atomic
 from fastprogress.fastprogress import progress_bar
 from .forward import Params, VARIANTS
 from .cells import CELLS
@@ -211,6 +211,9 @@ def train(task:Task,  # the task (its seed fixes the batches)
     if out is not None: _check_out(Path(out))
     lr = DEFAULT_LR[optimiser] if lr is None and optimiser in DEFAULT_LR else lr
     if cell not in CELLS: raise ValueError(f"cell: expected one of {', '.join(CELLS)}, got {cell!r}")
+    if isinstance(task, CharText) and '\x00' in task.vocab:   # a checkpoint's strings end at a NUL: it could never resume
+        raise ValueError(f'text: {getattr(task, "path", None) or "the text"} holds NUL characters (\\x00), which a checkpoint '
+                         'cannot store; is it a binary file?')
     with contextlib.ExitStack() as owned:
         if out is not None: owned.enter_context(run_lock(Path(out)))     # one run per folder, until this one ends
         ck = None if out is None else Path(out) / 'checkpoint.npz'
@@ -269,10 +272,8 @@ def train(task:Task,  # the task (its seed fixes the batches)
 
 # %% ../nbs/63_train.ipynb #a95f9ba2
 def _check_out(out:Path, name:str='out'):
-    "Refuse an output folder that is a file, or that has a file on its way; one that does not exist yet is fine"
-    for p in (out, *out.parents):
-        if p.is_dir(): return
-        if p.exists(): raise ValueError(f'{name}: {p} is a file, not a folder' + ('' if p == out else f' (on the way to {out})'))
+    "Refuse an output folder that is a file, has a file on its way, or cannot be looked up; one that does not exist yet is fine"
+    check_folder(out, name)
 
 LOCK_NAME = 'run.lock'  # the file in a run folder that says which run owns it
 _HELD = {}  # run folders this process holds: absolute path -> the open lock file
