@@ -577,8 +577,8 @@ def gru_bptt_audit(path:str,  # the GRU: a .pt/.pth nn.GRU state_dict, an .npz o
     for k, v in dict(T=T, m=m).items():
         if v < 1: return fail('gru_bptt_audit', f'--{k}: expected a positive integer, got {v}')
     if not 0 <= seed < 2**32: return fail('gru_bptt_audit', f'--seed: expected an integer from 0 to 2**32 - 1, got {seed}')
-    with warnings.catch_warnings():                  # torch's UserWarnings (weights not contiguous, ...) are not the user's
-        warnings.filterwarnings('ignore', category=UserWarning, module=r'torch(\.|$)')
+    with warnings.catch_warnings():     # torch's UserWarnings (weights not contiguous, a read-only array, ...) are not the user's
+        warnings.simplefilter('ignore', UserWarning)                 # (torch's C++ warnings name the caller's module, not torch)
         try: model = load_model(path, prefix, factory)
         except FrameworkMissing as e: return fail('gru_bptt_audit', e, EXIT_ENVIRONMENT)
         check_fits(audit_bytes(model, T, m), f'auditing {path} over T = {T} steps, m = {m}', force)
