@@ -362,24 +362,24 @@ def _contradictions(given:dict, saved:dict, ck_path) -> None:
         raise ValueError(f'--{k}: {v!r} differs from {saved[k]!r} in {ck_path}; a resumed run keeps its settings '
                          '(leave the option out, or start a new run with --overwrite or another --out)')
 
-def gru_bptt_train(task:str=None,  # reber, copy, adding or text (default reber)
+def gru_bptt_train(task:str=None,  # reber, copy, adding or text (default: reber)
                    text:str=None,  # the UTF-8 text file for --task text
-                   n_a:int=None,  # state size (default 32)
-                   optimiser:str=None,  # sgd, momentum, adam or adagrad (default adam)
+                   n_a:int=None,  # state size (default: 32)
+                   optimiser:str=None,  # sgd, momentum, adam or adagrad (default: adam)
                    lr:float=None,  # learning rate (default: adam 0.01, adagrad 0.1, sgd 0.1, momentum 0.05)
                    steps:int=300,  # total training steps
-                   batch:int=None,  # sequences per batch (default 32)
-                   seq_len:int=None,  # steps per sequence (for text: the truncation length) (default 50)
+                   batch:int=None,  # sequences per batch (default: 32)
+                   seq_len:int=None,  # steps per sequence (for text: the truncation length) (default: 50)
                    bptt:int=None,  # back-propagate through chunks of this many steps (default: seq_len)
-                   clip:float=None,  # clip gradients to this global norm (0: off) (default 5)
-                   seed:int=None,  # seed of the parameters and of every batch (default 0)
+                   clip:float=None,  # clip gradients to this global norm (0: off) (default: 5)
+                   seed:int=None,  # seed of the parameters and of every batch (default: 0)
                    out:str='gru_bptt_run',  # output folder
                    every:int=100,  # write a checkpoint every this many steps
                    resume:store_true=False,  # continue from OUT/checkpoint.npz up to --steps (settings from the checkpoint)
                    overwrite:store_true=False,  # start again where OUT holds a checkpoint (the old one kept as checkpoint.prev.npz)
                    quiet:store_true=False,  # no progress bar
-                   cell:str=None,  # the cell: gru, mgu, rnn (any registered cell) (default gru)
-                   variant:str=None,  # for --cell gru: reset_before (the document's, default) or reset_after (PyTorch's)
+                   cell:str=None,  # the cell: gru, mgu, rnn (any registered cell) (default: gru)
+                   variant:str=None,  # for --cell gru: reset_before (the document's) or reset_after (PyTorch's) (default: reset_before)
                    force:store_true=False,  # train even when a batch is estimated not to fit in memory
                   ) -> int:
     "Train a GRU (or another registered cell) on a built-in task or a text; write checkpoints, a loss curve and the task's accuracy or samples"
