@@ -4,7 +4,7 @@
 
 # %% ../nbs/41_audit.ipynb #9f972202
 from __future__ import annotations
-import importlib.util, itertools, json, re, sys
+import importlib.util, itertools, json, math, pickle, re, sys, warnings, zipfile
 from pathlib import Path
 from typing import Callable, NamedTuple
 import numpy as np
@@ -12,13 +12,15 @@ from .forward import GRUParams, softmax_cross_entropy
 from .fused import fused_forward, fused_backward
 from .stack import GRUStack, stack_forward, stack_backward
 from .interop import torch_layout, to_torch_h0, from_torch_h0
-from .script import run_script, fail, EXIT_OK, EXIT_FAILED, EXIT_ENVIRONMENT
+from .checkpoint import MAX_EXPANSION, read_npz
+from fastcore.script import store_true
+from .script import run_script, fail, check_fits, EXIT_OK, EXIT_FAILED, EXIT_ENVIRONMENT
 
 # %% auto #0
 __all__ = ['CONVENTIONS', 'KNOWN', 'BAND_TS', 'Convention', 'Stacked', 'check_stacked', 'stacked_params', 'stacked_grads',
            'stack_of', 'stack_reference_run', 'band_draw', 'measure_band', 'load_band', 'band', 'FrameworkMissing',
-           'Model', 'torch_model', 'keras_model', 'onnx_model', 'AuditReport', 'audit', 'load_model', 'gru_bptt_audit',
-           'main']
+           'Model', 'torch_model', 'keras_model', 'onnx_model', 'AuditReport', 'audit', 'load_model', 'audit_bytes',
+           'gru_bptt_audit', 'main']
 
 # %% ../nbs/41_audit.ipynb #f6de256d
 class Convention(NamedTuple):
@@ -56,7 +58,19 @@ def check_stacked(st:Stacked, who:str='weights') -> Stacked:
     dts = sorted({str(a.dtype) for a in arrays})
     if len(dts) != 1 or dts[0] not in ('float32', 'float64'):
         raise TypeError(f'{who}: expected float32 or float64 arrays of one dtype, got {", ".join(dts)}')
+    if not all(np.isfinite(a).all() for a in arrays): raise ValueError(f'{who}: the weights contain NaN or inf')
     return Stacked(*arrays)
+
+def _brief(names, k:int=3) -> str:
+    "A few names, each cut to 40 characters, and how many more: an error line stays short whatever a file holds"
+    names = list(names)
+    shown = ', '.join(n if len(n) <= 40 else n[:40] + '…' for n in map(str, names[:k]))
+    return shown + (f' and {len(names) - k:,} more' if len(names) > k else '')
+
+def _cut(msg, n:int=160) -> str:
+    "Another library's message on one line, cut to `n` characters"
+    s = ' '.join(str(msg).split())
+    return s if len(s) <= n else s[:n] + '…'
 
 # %% ../nbs/41_audit.ipynb #72d1d2d2
 def _gates(a, order):
@@ -203,30 +217,47 @@ def torch_model(gru,  # an nn.GRU, a module with nn.GRU's parameters and call, o
     if isinstance(gru, torch.nn.Module): module, state = gru, dict(gru.named_parameters())
     elif isinstance(gru, dict): module, state = None, gru
     else: raise TypeError(f'gru: expected a torch module or a state_dict, got {type(gru).__name__}')
-    found = {k: re.fullmatch(r'(weight|bias)_(ih|hh)_l(\d+)(_reverse)?', k) for k in state}
+    odd = [repr(k) for k, v in state.items() if not isinstance(k, str) or not isinstance(v, torch.Tensor)]
+    if odd: raise ValueError(f'gru: expected a state_dict of named tensors; not a named tensor: {_brief(odd)}')
+    found = {k: re.fullmatch(r'(weight|bias)_(ih|hh)_l(0|[1-9]\d{0,5})(_reverse)?', k) for k in state}
     unknown = sorted(k for k, f in found.items() if f is None)
     if unknown or 'weight_hh_l0' not in state:
-        raise ValueError(f'gru: expected nn.GRU parameters (weight_ih_l0, weight_hh_l0, ...), got {sorted(state)[:6]}')
-    L, D = 1 + max(int(f.group(3)) for f in found.values()), 2 if any(f.group(4) for f in found.values()) else 1
+        raise ValueError('gru: expected nn.GRU parameters (weight_ih_l0, weight_hh_l0, ...), '
+                         + (f'got unknown names: {_brief(unknown)}' if unknown else f'got {_brief(sorted(state))}'))
+    numbers = sorted({int(f.group(3)) for f in found.values()})
+    L, D = numbers[-1] + 1, 2 if any(f.group(4) for f in found.values()) else 1
+    if numbers != list(range(L)):   # a stray weight_ih_l2999999 would otherwise ask for 3 million layers
+        raise ValueError(f'gru: the layers are numbered {_brief([f"l{n}" for n in numbers])}; expected l0 to l{len(numbers) - 1}')
     has_bias = 'bias_ih_l0' in state
     sfx = lambda l, d: f'_l{l}' + ('_reverse' if d else '')
     keys = [[[f'{w}{sfx(l, d)}' for w in ('weight_ih', 'weight_hh', 'bias_ih', 'bias_hh')] for d in range(D)] for l in range(L)]
     missing = [k for layer in keys for ks in layer for k in ks[:2 + 2 * has_bias] if k not in state]
-    if missing: raise ValueError(f'gru: the parameters of {L} layer(s), {D} direction(s) are incomplete: missing {missing}')
-    dt = str(state['weight_hh_l0'].dtype).removeprefix('torch.')
-    if dt not in ('float32', 'float64'): raise TypeError(f'gru: expected float32 or float64 weights, got {dt}')
-    if module is None:
-        n_x, H = state['weight_ih_l0'].shape[1], state['weight_hh_l0'].shape[1]
-        module = torch.nn.GRU(n_x, H, num_layers=L, bias=has_bias, bidirectional=D == 2).to(state['weight_hh_l0'].dtype)
-        module.load_state_dict(state)
-    if getattr(module, 'dropout', 0) and L > 1 and module.training:
-        raise ValueError(f'gru: dropout={module.dropout} between layers makes the outputs random: audit gru.eval()')
+    if missing: raise ValueError(f'gru: the parameters of {L} layer(s), {D} direction(s) are incomplete: missing {_brief(missing)}')
+    dts = sorted({str(v.dtype).removeprefix('torch.') for v in state.values()})
+    if len(dts) != 1 or dts[0] not in ('float32', 'float64'):
+        raise TypeError(f'gru: expected float32 or float64 weights of one dtype, got {", ".join(dts)}')
+    dt = dts[0]
     arr = lambda k: state[k].detach().cpu().numpy() if k in state else None
     def stacked(ks):
         W_hh = arr(ks[1])
         zeros = np.zeros(W_hh.shape[0], W_hh.dtype)
-        return check_stacked(Stacked(arr(ks[0]), W_hh, arr(ks[2]) if has_bias else zeros, arr(ks[3]) if has_bias else zeros), 'gru')
-    layers = [[stacked(ks) for ks in layer] for layer in keys]
+        return check_stacked(Stacked(arr(ks[0]), W_hh, arr(ks[2]) if has_bias else zeros, arr(ks[3]) if has_bias else zeros),
+                             f'gru: {ks[1].removeprefix("weight_hh_")}')
+    layers = [[stacked(ks) for ks in layer] for layer in keys]        # shapes checked before torch sees them
+    H = layers[0][0].W_hh.shape[1]
+    for l, layer in enumerate(layers):
+        for st, ks in zip(layer, keys[l]):
+            n_in = st.W_ih.shape[1] if l == 0 else D * H
+            if st.W_hh.shape[1] != H or st.W_ih.shape[1] != n_in:
+                raise ValueError(f'gru: {ks[0]} and {ks[1]} have shapes {tuple(st.W_ih.shape)} and {tuple(st.W_hh.shape)}; '
+                                 f'expected (3H, {n_in}) and (3H, H) with H = {H}')
+    if module is None:
+        n_x = state['weight_ih_l0'].shape[1]
+        module = torch.nn.GRU(n_x, H, num_layers=L, bias=has_bias, bidirectional=D == 2).to(state['weight_hh_l0'].dtype)
+        try: module.load_state_dict(state)
+        except RuntimeError as e: raise ValueError(f'gru: torch refuses the state_dict: {_cut(e)}') from None
+    if getattr(module, 'dropout', 0) and L > 1 and module.training:
+        raise ValueError(f'gru: dropout={module.dropout} between layers makes the outputs random: audit gru.eval()')
     tdt, bf = getattr(torch, dt), bool(getattr(module, 'batch_first', False))
     def to_fw(a):   # (n, m, T) -> the module's (T, m, n), or (m, T, n) if batch_first
         return torch.tensor(np.ascontiguousarray(a.transpose(1, 2, 0) if bf else a.transpose(2, 1, 0)), dtype=tdt)
@@ -248,6 +279,34 @@ def torch_model(gru,  # an nn.GRU, a module with nn.GRU's parameters and call, o
     return Model(name, layers, dt, forward, backward)
 
 # %% ../nbs/41_audit.ipynb #b028291e
+_GOLDEN = {'x': ('m', 'T', 'n_x'), 'h0': ('m', 'H'), 'out': ('m', 'T', 'H'), 'y': ('m', 'T'), 'mask': ('m', 'T'),
+           'd_x': ('m', 'T', 'n_x'), 'd_h0': ('m', 'H')}  # a golden file's arrays beside the weights, by their sizes
+_GRADS = ('d_kernel', 'd_recurrent_kernel', 'd_bias', 'd_x', 'd_h0', 'y')  # what recorded gradients come with
+
+def _check_golden(a, prefix:str, kernel, rec, bias):
+    "Refuse a golden file whose arrays are missing or do not fit each other; every message names the array"
+    got = lambda k: a(k) is not None
+    if got('x') != got('out'): raise ValueError(f'keras: a golden file holds both {prefix}x and {prefix}out, this one only '
+                                                f'{prefix}{"x" if got("x") else "out"}')
+    if not got('x'): return
+    if got('d_kernel') and not all(map(got, _GRADS)):
+        raise ValueError(f'keras: recorded gradients need {", ".join(prefix + k for k in _GRADS)}; missing '
+                         f'{", ".join(prefix + k for k in _GRADS if not got(k))}')
+    x = a('x')
+    if x.ndim != 3 or 0 in x.shape: raise ValueError(f'keras: {prefix}x: expected shape (m, T, n_x), got {x.shape}')
+    size = dict(zip(('m', 'T', 'n_x'), x.shape), H=rec.shape[0])
+    if size['n_x'] != kernel.shape[0]:
+        raise ValueError(f'keras: {prefix}x has n_x = {size["n_x"]}, the kernel {kernel.shape[0]}')
+    for k, dims in {**_GOLDEN, 'd_kernel': kernel.shape, 'd_recurrent_kernel': rec.shape, 'd_bias': bias.shape}.items():
+        if not got(k): continue
+        want = tuple(size[d] if isinstance(d, str) else d for d in dims)
+        if a(k).shape != want: raise ValueError(f'keras: {prefix}{k}: expected shape {want}, got {a(k).shape}')
+        kinds = 'iu' if k == 'y' else 'b' if k == 'mask' else 'f'
+        if a(k).dtype.kind not in kinds: raise TypeError(f'keras: {prefix}{k}: expected {dict(iu="integer labels", b="booleans", f="floats")[kinds]}, got dtype {a(k).dtype}')
+        if kinds == 'f' and not np.isfinite(a(k)).all(): raise ValueError(f'keras: {prefix}{k} contains NaN or inf')
+    if got('y') and not ((a('y') >= 0) & (a('y') < size['H'])).all():
+        raise ValueError(f'keras: {prefix}y: expected labels 0 to {size["H"] - 1} (the outputs are the logits)')
+
 def keras_model(arrays,  # a mapping (an .npz) with kernel, recurrent_kernel, bias and optionally x, h0, y, out, d_*, mask
                 prefix:str='',  # the arrays' name prefix in the file, e.g. 'after_'
                 name:str='Keras GRU',  # for the report
@@ -258,13 +317,16 @@ def keras_model(arrays,  # a mapping (an .npz) with kernel, recurrent_kernel, bi
     if missing:
         found = {k[:-len('recurrent_kernel')] for k in arrays if k.endswith('recurrent_kernel')}
         prefixes = sorted(p for p in found if not (p.endswith('d_') and p[:-2] in found))   # after_d_ holds after_'s gradients
-        hint = f"; the file has the prefixes {', '.join(prefixes)}: choose one (--prefix)" if prefixes and prefixes != [prefix] else ''
+        hint = f"; the file has the prefixes {_brief(prefixes)}: choose one (--prefix)" if prefixes and prefixes != [prefix] else ''
         raise ValueError(f'keras: expected the arrays {", ".join(need)}, missing {", ".join(missing)}{hint}')
     a = lambda k: np.asarray(arrays[prefix + k]) if prefix + k in arrays else None
     kernel, rec, bias = a('kernel'), a('recurrent_kernel'), a('bias')
     if kernel.ndim != 2 or rec.ndim != 2: raise ValueError(f'keras: kernel and recurrent_kernel must be 2-d, got {kernel.shape} and {rec.shape}')
+    if not (bias.ndim == 1 or (bias.ndim == 2 and bias.shape[0] == 2)):
+        raise ValueError(f'keras: bias: expected shape (3H,) or (2, 3H), got {bias.shape}')
     b_ih, b_hh = (bias[0], bias[1]) if bias.ndim == 2 else (bias, np.zeros_like(bias))
     st = check_stacked(Stacked(kernel.T, rec.T, b_ih, b_hh), 'keras')
+    _check_golden(a, prefix, kernel, rec, bias)
     if a('x') is None or a('out') is None:
         try: import keras  # noqa: F401
         except ImportError: raise FrameworkMissing('keras is not installed: auditing Keras weights needs Keras to run them, '
@@ -431,6 +493,31 @@ def audit(model:Model,  # the GRU under audit (see `torch_model`, `keras_model`,
     return AuditReport(model.name, model.dtype, T, fits, rows, steps)
 
 # %% ../nbs/41_audit.ipynb #f5d6682c
+def _torch_archive(path) -> int:
+    "A .pt file's zip directory, bounded before `torch.load` reads a byte of it; the file's size"
+    size = path.stat().st_size
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f'path: {path.name} is not a zip archive (damaged or cut short; or saved by torch before 1.6: '
+                         'load it and save it again with a recent torch)')
+    try:
+        with zipfile.ZipFile(path) as z: infos = z.infolist()
+    except (zipfile.BadZipFile, ValueError, EOFError) as e: raise ValueError(f'path: {path.name}: a damaged zip archive ({_cut(e, 80)})') from None
+    total = sum(i.file_size for i in infos)
+    if total > MAX_EXPANSION * size + 2**20:
+        raise ValueError(f'path: {path.name}: its records would unpack to {total:,} bytes, {total / max(size, 1):,.0f} times its '
+                         f'{size:,} bytes on disk (at most {MAX_EXPANSION}): refused as a crafted or damaged file')
+    return size
+
+def _logical_size(state:dict, path, size:int):
+    "Refuse tensors whose shapes claim far more than the file holds (stride-0 or expanded views count by their shape)"
+    try: import torch
+    except ImportError: return
+    tensors = [v for v in state.values() if isinstance(v, torch.Tensor)]
+    total = sum(math.prod(v.shape) * v.element_size() for v in tensors)
+    if total > MAX_EXPANSION * size + 2**20:
+        raise ValueError(f'path: {path.name}: its tensors claim {total:,} bytes by their shapes in a file of {size:,} bytes '
+                         f'(stride-0 or expanded views; at most {MAX_EXPANSION} times allowed): refused as a crafted file')
+
 def load_model(path,  # a .pt/.pth state_dict, an .npz of Keras arrays, an .onnx file, or a .py file with a factory
                prefix:str='',  # .npz: the arrays' name prefix (e.g. after_ in the Keras golden file)
                factory:str='make_gru',  # .py: the function returning the torch module
@@ -442,22 +529,41 @@ def load_model(path,  # a .pt/.pth state_dict, an .npz of Keras arrays, an .onnx
     if suffix in ('.pt', '.pth'):
         try: import torch
         except ImportError: raise FrameworkMissing('torch is not installed: pip install torch') from None
+        size = _torch_archive(path)
         try: state = torch.load(path, map_location='cpu', weights_only=True)   # never unpickles objects: a file cannot run code
-        except Exception as e: raise ValueError(f'path: {path.name} is not a state_dict torch can load with weights_only=True ({type(e).__name__})') from None
+        except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, KeyError, IndexError, TypeError,
+                zipfile.BadZipFile) as e:      # what torch.load meets in a damaged or crafted archive
+            raise ValueError(f'path: {path.name} is not a state_dict torch can load with weights_only=True '
+                             f'({type(e).__name__}: {_cut(e, 120)})') from None
         if not isinstance(state, dict): raise ValueError(f'path: expected a state_dict (a dict of tensors), got {type(state).__name__}')
+        _logical_size(state, path, size)
         return torch_model(dict(state), f'PyTorch nn.GRU from {path.name}')
-    if suffix == '.npz':
-        with np.load(path) as z: return keras_model({k: z[k] for k in z.files}, prefix, f'Keras GRU from {path.name}')
+    if suffix == '.npz': return keras_model(read_npz(path), prefix, f'Keras GRU from {path.name}')
     if suffix == '.onnx': return onnx_model(path, None)
     if suffix == '.py':
         spec = importlib.util.spec_from_file_location(path.stem, path)
         mod = importlib.util.module_from_spec(spec)
-        try: spec.loader.exec_module(mod)
-        except ImportError as e: raise FrameworkMissing(f'{path.name}: {e}') from None
+        try:
+            spec.loader.exec_module(mod)
+            made = getattr(mod, factory)() if callable(getattr(mod, factory, None)) else None
+        except ImportError as e: raise FrameworkMissing(f'{path.name}: {_cut(e)}') from None
+        except (Exception, SystemExit) as e:        # the user's own code: whatever it raises is said in one line
+            raise ValueError(f'{path.name}: running it (or its {factory}()) raised {type(e).__name__}: {_cut(e)}') from None
         if not callable(getattr(mod, factory, None)): raise ValueError(f'--factory: {path.name} has no function {factory}()')
-        return torch_model(getattr(mod, factory)(), f'{factory}() of {path.name}')
+        return torch_model(made, f'{factory}() of {path.name}')
     if suffix == '.h5': raise ValueError('path: Keras .h5 files are not read yet: save the arrays with numpy.savez (kernel, recurrent_kernel, bias)')
     raise ValueError(f'path: expected a .pt/.pth, .npz, .onnx or .py file, got {path.name}')
+
+def audit_bytes(model:Model,  # the model under audit
+                T:int,  # steps of the inputs (a golden file's own, if it brings them)
+                m:int,  # batch size
+               ) -> float:
+    "Estimated peak bytes of `audit`: float64 copies of the weights, and the cached forward and backward of a run"
+    if model.inputs is not None: T, m = model.inputs[0].shape[2], model.inputs[0].shape[1]
+    sts = [st for layer in model.layers for st in layer]
+    weights = sum(st.W_ih.size + st.W_hh.size + st.b_ih.size + st.b_hh.size for st in sts)
+    per_step = sum(st.W_ih.shape[1] + 10 * st.W_hh.shape[1] for st in sts) * m   # inputs, gates and states, per step
+    return 8. * (12 * weights + 2 * T * per_step) + 16_000. * T * len(sts)     # + the Python objects of each step
 
 def gru_bptt_audit(path:str,  # the GRU: a .pt/.pth nn.GRU state_dict, an .npz of Keras arrays, an .onnx file, or a .py file whose make_gru() returns a torch module
                    T:int=20,  # sequence length of the random inputs
@@ -465,13 +571,18 @@ def gru_bptt_audit(path:str,  # the GRU: a .pt/.pth nn.GRU state_dict, an .npz o
                    seed:int=0,  # seed of the inputs and upstream gradient
                    prefix:str='',  # .npz: the arrays' name prefix (after_ or before_ in the Keras golden file)
                    factory:str='make_gru',  # .py: the function that returns the module
+                   force:store_true=False,  # audit even when the work is estimated not to fit in memory
                   ) -> int:
     "Find which GRU convention a model follows and compare its outputs and gradients with the float64 reference"
     for k, v in dict(T=T, m=m).items():
         if v < 1: return fail('gru_bptt_audit', f'--{k}: expected a positive integer, got {v}')
-    try: model = load_model(path, prefix, factory)
-    except FrameworkMissing as e: return fail('gru_bptt_audit', e, EXIT_ENVIRONMENT)
-    rep = audit(model, T=T, m=m, seed=seed)
+    if not 0 <= seed < 2**32: return fail('gru_bptt_audit', f'--seed: expected an integer from 0 to 2**32 - 1, got {seed}')
+    with warnings.catch_warnings():     # torch's UserWarnings (weights not contiguous, a read-only array, ...) are not the user's
+        warnings.simplefilter('ignore', UserWarning)                 # (torch's C++ warnings name the caller's module, not torch)
+        try: model = load_model(path, prefix, factory)
+        except FrameworkMissing as e: return fail('gru_bptt_audit', e, EXIT_ENVIRONMENT)
+        check_fits(audit_bytes(model, T, m), f'auditing {path} over T = {T} steps, m = {m}', force)
+        rep = audit(model, T=T, m=m, seed=seed)
     print(rep)
     return EXIT_OK if rep.ok else EXIT_FAILED
 

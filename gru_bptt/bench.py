@@ -4,15 +4,16 @@
 
 # %% ../nbs/50_bench.ipynb #5c9d0573
 from __future__ import annotations
-import csv, json, os, platform, re, statistics, sys, time, tracemalloc
+import csv, io, json, os, platform, re, signal, statistics, sys, threading, time, tracemalloc
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 import numpy as np
 from fastcore.script import store_true
-from .script import fail, run_script
+from .script import check_fits, check_folder, fail, run_script, write_atomic
+from .console import Terminated
 from .forward import GRUParams, init_params
-from .bptt import loss_and_grads
+from .bptt import bptt_bytes, loss_and_grads
 from . import fused as F
 from .fused import FusedWorkspace
 
@@ -20,9 +21,9 @@ from .fused import FusedWorkspace
 __all__ = ['SIZES', 'QUICK_SIZES', 'PATHS', 'FLOORS', 'SCALE_SIZES', 'RATIOS', 'PATH_SETUPS', 'CLOCKS', 'PROFILE_PHASES',
            'make_problem', 'PeerMissing', 'numpy_path', 'floor_path', 'torch_gru_path', 'torch_model_path', 'jax_path',
            'floor_torch_path', 'floor_xla_path', 'reset_after_path', 'limit_threads', 'machine_info',
-           'describe_machine', 'peak_memory_mb', 'time_paths', 'BenchResult', 'load_bench', 'run_bench', 'flops',
-           'plot_bench', 'profile_fused', 'profile_table', 'save_profiles', 'load_profiles', 'run_scale', 'plot_scale',
-           'parse_sizes', 'gru_bptt_bench', 'main']
+           'describe_machine', 'peak_memory_mb', 'stop_if_signalled', 'time_paths', 'BenchResult', 'load_bench',
+           'run_bench', 'flops', 'plot_bench', 'profile_fused', 'profile_table', 'save_profiles', 'load_profiles',
+           'run_scale', 'plot_scale', 'parse_sizes', 'signals_noted', 'bench_bytes', 'gru_bptt_bench', 'main']
 
 # %% ../nbs/50_bench.ipynb #1d9ad6ff
 SIZES = ((1, 100, 64, 128), (32, 100, 64, 128), (64, 50, 128, 256), (128, 100, 256, 512), (16, 200, 32, 64))  # (m, T, n_x, n_a)
@@ -347,6 +348,13 @@ def peak_memory_mb(name:str, run) -> float:
 
 # %% ../nbs/50_bench.ipynb #3a1a1652
 CLOCKS = {'wall': time.perf_counter, 'cpu': time.process_time}  # cpu: the process's CPU time, all its threads (XLA's too)
+_SIGNALLED = []  # signals received while gru_bptt_bench runs: acted on between timed calls
+
+def _note_signal(signum, frame): _SIGNALLED.append(signum)
+
+def stop_if_signalled():
+    "Raise KeyboardInterrupt (or `Terminated` for SIGTERM) if gru_bptt_bench was sent SIGINT or SIGTERM meanwhile"
+    if _SIGNALLED: raise Terminated() if _SIGNALLED[0] == signal.SIGTERM else KeyboardInterrupt()
 
 def time_paths(runs:dict,  # name -> callable
                repeats:int=5,  # rounds
@@ -358,6 +366,7 @@ def time_paths(runs:dict,  # name -> callable
     times, wall, cpu = {n: [] for n in runs}, dict.fromkeys(runs, 0.), dict.fromkeys(runs, 0.)
     for _ in range(repeats):
         for n, run in runs.items():
+            stop_if_signalled()
             w, c = time.perf_counter(), time.process_time(); run()
             w, c = time.perf_counter() - w, time.process_time() - c
             times[n].append(w if clock == 'wall' else c); wall[n] += w; cpu[n] += c
@@ -397,10 +406,9 @@ class BenchResult:
     def __repr__(self): return self.table()
     def to_csv(self, path) -> Path:
         "Write the rows (every column) as CSV"
-        path = Path(path)
-        with open(path, 'w', newline='') as f:
-            w = csv.DictWriter(f, fieldnames=self.columns); w.writeheader(); w.writerows(self.rows)
-        return path
+        buf = io.StringIO(newline='')
+        w = csv.DictWriter(buf, fieldnames=self.columns); w.writeheader(); w.writerows(self.rows)
+        return write_atomic(path, lambda f: f.write(buf.getvalue().encode()))
 
 def load_bench(path,  # a CSV written by `BenchResult.to_csv`
                info:dict|None=None,  # the machine it ran on (machine.json), if known
@@ -484,7 +492,7 @@ def plot_bench(res:BenchResult, path=None):
     axs[0][0].legend(fontsize=8, ncol=2)
     fig.suptitle(f"forward + backward, {res.info['threads']} thread(s): {res.info['cpu']}", fontsize=9)
     fig.tight_layout()
-    if path is not None: fig.savefig(path, dpi=110)
+    if path is not None: write_atomic(path, lambda f: fig.savefig(f, format='png', dpi=110))
     return fig
 
 # %% ../nbs/50_bench.ipynb #350a6ab0
@@ -564,6 +572,7 @@ def profile_fused(m:int, T:int, n_x:int, n_a:int,  # the size
     return {**out, 'total ms': total * 1e3, 'faults': faults, 'floor ms': best(floor) * 1e3}
 
 def _timed(f, now=time.perf_counter) -> float:
+    stop_if_signalled()
     t = now(); f(); return now() - t
 
 def profile_table(profiles:dict,  # (m, T, n_x, n_a) -> `profile_fused` result
@@ -583,10 +592,10 @@ def profile_table(profiles:dict,  # (m, T, n_x, n_a) -> `profile_fused` result
 def save_profiles(profiles:dict, path) -> Path:
     "Write `profile_fused` results, a row per size, as CSV"
     path, cols = Path(path), ['m', 'T', 'n_x', 'n_a', *PROFILE_PHASES, 'total ms', 'floor ms', 'faults']
-    with open(path, 'w', newline='') as f:
-        w = csv.writer(f); w.writerow(cols)
-        for s, prof in profiles.items(): w.writerow([*s, *(prof[k] for k in cols[4:])])
-    return path
+    buf = io.StringIO(newline='')
+    w = csv.writer(buf); w.writerow(cols)
+    for s, prof in profiles.items(): w.writerow([*s, *(prof[k] for k in cols[4:])])
+    return write_atomic(path, lambda f: f.write(buf.getvalue().encode()))
 
 def load_profiles(path) -> dict:
     "Read `save_profiles`' CSV back: (m, T, n_x, n_a) -> phase -> value"
@@ -630,7 +639,7 @@ def plot_scale(res:BenchResult, path=None):
     for ax in (ax_t, ax_m): ax.grid(True, which='both', alpha=0.3); ax.legend(fontsize=8)
     fig.suptitle(f"scale grid, m = 16, {res.rows[0]['dtype']}, {res.info['threads']} thread(s): {res.info['cpu']}", fontsize=9)
     fig.tight_layout()
-    if path is not None: fig.savefig(path, dpi=110)
+    if path is not None: write_atomic(path, lambda f: fig.savefig(f, format='png', dpi=110))
     return fig
 
 # %% ../nbs/50_bench.ipynb #6d54ad0b
@@ -643,6 +652,22 @@ def parse_sizes(sizes:str) -> tuple:
         if len(s) != 4 or min(s) < 1: raise ValueError(f'--sizes: expected m x T x n_x x n_a items such as 1x100x64x128, got {item!r}')
         out.append(s)
     return tuple(out)
+
+@contextmanager
+def signals_noted():
+    "While the block runs, SIGINT and SIGTERM only set a flag, acted on between timed calls (`stop_if_signalled`)"
+    main = threading.current_thread() is threading.main_thread()
+    before = {s: signal.signal(s, _note_signal) for s in (signal.SIGINT, signal.SIGTERM)} if main else {}
+    try:
+        yield
+        stop_if_signalled()                                   # one that came during the last call
+    finally:
+        for s, h in before.items(): signal.signal(s, h)
+        _SIGNALLED.clear()
+
+def bench_bytes(m:int, T:int, n_x:int, n_a:int, dtype='float64') -> float:
+    "Estimated peak bytes of one size of the benchmark: the reference path's BPTT, with room for a peer's copy"
+    return 3. * bptt_bytes(m, T, n_x, n_a, itemsize=np.dtype(dtype).itemsize)
 
 def gru_bptt_bench(sizes:str=None,  # comma-separated m x T x n_x x n_a, e.g. 1x100x64x128,32x100x64x128 (default: the full grid)
                    dtypes:str='float32,float64',  # comma-separated dtypes
@@ -657,15 +682,20 @@ def gru_bptt_bench(sizes:str=None,  # comma-separated m x T x n_x x n_a, e.g. 1x
                   ) -> int:
     "Benchmark forward + backward of the fused and reference paths against PyTorch, JAX and the matrix-product floors"
     try:
+        check_folder(out, '--out')                                    # before any timing, not after it
         if grid not in ('default', 'scale'): raise ValueError(f"--grid: expected 'default' or 'scale', got {grid!r}")
-        if grid == 'scale' and (sizes or quick): raise ValueError('--grid scale: has its own sizes; leave out --sizes and --quick')
-        sizes_ = parse_sizes(sizes) if sizes else QUICK_SIZES if quick else SIZES
+        if grid == 'scale' and (sizes is not None or quick): raise ValueError('--grid scale: has its own sizes; leave out --sizes and --quick')
+        sizes_ = parse_sizes(sizes) if sizes is not None else QUICK_SIZES if quick else SIZES
         dts = tuple(d.strip() for d in dtypes.split(','))
         bad = [d for d in dts if d not in ('float32', 'float64')]
         if bad: raise ValueError(f'--dtypes: expected float32 and/or float64, got {bad}')
         names, reps = tuple(n.strip() for n in paths.split(',')), 1 if quick else repeats
         if clock not in CLOCKS: raise ValueError(f"--clock: expected one of {list(CLOCKS)}, got {clock!r}")
-        res = run_scale(dts[0], threads, reps, clock=clock) if grid == 'scale' else run_bench(sizes_, dts, threads, reps, names, clock=clock)
+        if repeats < 1 or threads < 1: raise ValueError(f'--repeats, --threads: expected positive integers, got {repeats}, {threads}')
+        for s in (() if grid == 'scale' else sizes_):
+            check_fits(bench_bytes(*s, dtype=max(dts, key=lambda d: np.dtype(d).itemsize)), f'the size {"x".join(map(str, s))}')
+        with signals_noted():
+            res = run_scale(dts[0], threads, reps, clock=clock) if grid == 'scale' else run_bench(sizes_, dts, threads, reps, names, clock=clock)
     except ValueError as e:
         return fail('gru_bptt_bench', e)
     print(describe_machine(res.info))
@@ -674,12 +704,13 @@ def gru_bptt_bench(sizes:str=None,  # comma-separated m x T x n_x x n_a, e.g. 1x
     folder, stem = Path(out), 'scale' if grid == 'scale' else 'bench'
     folder.mkdir(parents=True, exist_ok=True)
     res.to_csv(folder / f'{stem}.csv')
-    (folder / 'machine.json').write_text(json.dumps(res.info, indent=1, default=str))
+    write_atomic(folder / 'machine.json', lambda f: f.write(json.dumps(res.info, indent=1, default=str).encode()), f'{folder / stem}.csv is written')
     import matplotlib; matplotlib.use('Agg')
     (plot_scale if grid == 'scale' else plot_bench)(res, folder / f'{stem}.png')
     print(f'\nsaved {folder / f"{stem}.csv"}, {folder / f"{stem}.png"}, {folder / "machine.json"}')
     if profile:
-        with limit_threads(threads): profs = {s: profile_fused(*s, dts[0], reps, clock) for s in (SCALE_SIZES if grid == 'scale' else sizes_)}
+        with limit_threads(threads), signals_noted():
+            profs = {s: profile_fused(*s, dts[0], reps, clock) for s in (SCALE_SIZES if grid == 'scale' else sizes_)}
         print(f'\nwhere the fused path\'s time goes, {dts[0]}, ms (share of the call):\n' + profile_table(profs))
         save_profiles(profs, folder / 'profile.csv'); print(f'saved {folder / "profile.csv"}')
     return 0

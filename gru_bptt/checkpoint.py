@@ -4,17 +4,18 @@
 
 # %% ../nbs/62_checkpoint.ipynb #26d0bdbd
 from __future__ import annotations
-import json, math, os, re, stat, tempfile, zipfile, zlib
+import errno, json, math, os, re, stat, tempfile, zipfile, zlib
 from pathlib import Path
 from typing import NamedTuple
 import numpy as np
 from numpy.lib import format as npy
 from .forward import PARAMS_KINDS, Params, check_params
 from .stack import GRUStack
+from .script import signals_blocked
 
 # %% auto #0
-__all__ = ['FORMAT', 'VERSION', 'READS', 'DTYPE_KINDS', 'STALE_AFTER', 'MAX_EXPANSION', 'Checkpoint', 'CheckpointError',
-           'save_checkpoint', 'load_checkpoint']
+__all__ = ['FORMAT', 'VERSION', 'READS', 'DTYPE_KINDS', 'MAX_KEY', 'STALE_AFTER', 'MAX_EXPANSION', 'Checkpoint',
+           'CheckpointError', 'save_checkpoint', 'read_npz', 'load_checkpoint']
 
 # %% ../nbs/62_checkpoint.ipynb #9dc4902d
 FORMAT, VERSION = 'gru_bptt.checkpoint', 2
@@ -36,6 +37,7 @@ def _stack_layout(a, bad) -> list:
     if a.dtype.kind != 'U' or a.shape != (): bad('stack_layout: expected a JSON string')
     try: layout = json.loads(str(a))
     except ValueError as e: bad(f'stack_layout: not valid JSON ({e})')
+    except RecursionError: bad('stack_layout: nested too deeply to be a list of layers')   # [[[[...]]]] 5,000 deep
     if not isinstance(layout, list) or not layout or not all(isinstance(l, list) and len(l) in (1, 2) for l in layout):
         bad('stack_layout: expected a non-empty list of layers, each a list of 1 or 2 directions')
     out = []
@@ -109,6 +111,14 @@ def _validate(d:dict,  # flat keys ('format', 'params.W_cc', 'meta.step', ...) -
     return Checkpoint(params, groups['optim'], groups['meta'])
 
 # %% ../nbs/62_checkpoint.ipynb #75ee6f8e
+MAX_KEY = 200  # characters in the name of an optimiser or meta entry (it becomes a zip member's name)
+
+def _key(name, k):
+    "Refuse a name the zip format would change or cannot hold (a NUL ends a member's name; 64 KiB at most)"
+    if not isinstance(k, str) or not k or '\x00' in k or len(k) > MAX_KEY:
+        raise ValueError(f'{name}: names are strings of 1 to {MAX_KEY} characters without NUL, got '
+                         f'{type(k).__name__} {k[:40]!r}' + ('…' if isinstance(k, str) and len(k) > 40 else ''))
+
 def _plain(name, v):
     "v as an array that needs no pickle: numbers, booleans or strings"
     a = np.asarray(v)
@@ -136,7 +146,7 @@ def _to_arrays(params, optim, meta):
         out = {'format': np.array(FORMAT), 'version': np.array(VERSION), 'params_kind': np.array(params.kind)}
     out.update({f'params.{n}': a for n, a in params.items()})
     for prefix, d in (('optim', optim or {}), ('meta', meta or {})):
-        for k, v in d.items(): out[f'{prefix}.{k}'] = _plain(f'{prefix}[{k!r}]', v)
+        for k, v in d.items(): _key(prefix, k); out[f'{prefix}.{k}'] = _plain(f'{prefix}[{k!r}]', v)
     return out
 
 def _refuse(msg):
@@ -172,16 +182,19 @@ def save_checkpoint(path,  # the .npz file to (over)write
     arrays = _to_arrays(params, optim, meta)
     _validate(arrays, _refuse)
     if not path.parent.is_dir(): raise FileNotFoundError(f'path: the folder {path.parent} does not exist')
-    fd, tmp = tempfile.mkstemp(prefix=path.name + '.', suffix='.tmp', dir=path.parent)
+    if path.is_dir(): raise IsADirectoryError(errno.EISDIR, 'a folder stands where the checkpoint goes', str(path))
+    tmp = None
     try:
+        with signals_blocked(): fd, tmp = tempfile.mkstemp(prefix=path.name + '.', suffix='.tmp', dir=path.parent)
         _remove_stale_temps(path, os.fstat(fd).st_mtime, Path(tmp).name)
         with os.fdopen(fd, 'wb') as f:
             np.savez(f, **arrays)
             f.flush(); os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException as e:
-        try: os.unlink(tmp)
-        except FileNotFoundError: pass
+    except BaseException as e:                   # an error, Ctrl-C or SIGTERM (raised as KeyboardInterrupt): no temp file left
+        if tmp is not None:
+            try: os.unlink(tmp)
+            except FileNotFoundError: pass
         if isinstance(e, OSError) and e.errno is not None and e.filename is None:
             raise OSError(e.errno, e.strerror or str(e), str(path)) from e          # say which file could not be written
         raise
@@ -259,6 +272,13 @@ def _read(path) -> dict:
         _fail(path, f'not a readable .npz file (corrupt or truncated?): {where}{kind}: {e}')
 
 # %% ../nbs/62_checkpoint.ipynb #f32fe176
+def read_npz(path,  # an .npz file from anywhere (a checkpoint, a golden file, Keras arrays)
+            ) -> dict:
+    "The arrays of an .npz file, read with the checkpoint's size and header rules; a CheckpointError names the problem"
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f'{path} does not exist')
+    return _read(path)
+
 def load_checkpoint(path,  # an .npz file written by `save_checkpoint`
                    ) -> Checkpoint:
     "Read and validate a checkpoint; raises CheckpointError (a ValueError) naming the file and the problem"

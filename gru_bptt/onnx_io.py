@@ -128,8 +128,10 @@ def _load_model(model):
     if isinstance(model, onnx.ModelProto): return model
     if not isinstance(model, (str, Path)): raise TypeError(f'model: expected a path or an onnx.ModelProto, got {type(model).__name__}')
     if not Path(model).is_file(): raise FileNotFoundError(f'model: no such file: {model}')
-    try: return onnx.load(str(model))
-    except Exception as e: raise ValueError(f'model: {model} is not an ONNX model ({type(e).__name__})') from None
+    from google.protobuf.message import Error as ProtobufError
+    try: return onnx.load(str(model))   # what a file can make it raise: bad protobuf, external data refused or absent
+    except (ProtobufError, onnx.checker.ValidationError, ValueError, OSError) as e:
+        raise ValueError(f'model: {model} is not an ONNX model ({type(e).__name__})') from None
 
 def _node_settings(node, nd_of) -> tuple:
     "(direction, layout, linear_before_reset, hidden_size or None) of a GRU node; ValueError on what gru_bptt does not compute"
@@ -251,6 +253,30 @@ def onnx_forward(params,  # GRUParams, or a pair (forward, reverse) of them for 
 # %% ../nbs/28_onnx.ipynb #7374a107
 ONNX_RUNTIMES = ('onnxruntime', 'reference')  # onnxruntime's CPU provider; onnx.reference.ReferenceEvaluator
 
+def _declared(model, name) -> list:
+    "The declared shape of a graph input: a size per dimension, None where it is free (symbolic or unset)"
+    inp = next(i for i in model.graph.input if i.name == name)
+    dims = inp.type.tensor_type.shape.dim if inp.type.tensor_type.HasField('shape') else None
+    return None if dims is None else [d.dim_value if d.HasField('dim_value') else None for d in dims]
+
+def _check_run_inputs(model, info, X, initial_h, nd:int, H:int):
+    "What onnxruntime would meet with an abort or its own message, checked first and named: sizes, dtypes, declared dims"
+    n_x = (info.params if nd == 1 else info.params[0]).n_x
+    xs = '(T, m, n_x)' if info.layout == 0 else '(m, T, n_x)'
+    if 0 in X.shape or X.shape[2] != n_x:
+        raise ValueError(f'X: expected shape {xs} with T, m >= 1 and n_x = {n_x}, got {X.shape}')
+    node = model.graph.node[0]
+    declared = _declared(model, node.input[0])
+    if declared is not None and (len(declared) != 3 or any(d is not None and d != n for d, n in zip(declared, X.shape))):
+        shown = [d if d is not None else '?' for d in declared]
+        raise ValueError(f'X: the model declares its input {node.input[0]!r} with shape {shown} {xs}; got {X.shape}')
+    if initial_h is not None:
+        T, m = X.shape[:2] if info.layout == 0 else X.shape[1::-1]
+        want = (nd, m, H) if info.layout == 0 else (m, nd, H)
+        if not isinstance(initial_h, np.ndarray) or initial_h.shape != want or initial_h.dtype != X.dtype:
+            got = f'shape {initial_h.shape}, dtype {initial_h.dtype}' if isinstance(initial_h, np.ndarray) else type(initial_h).__name__
+            raise ValueError(f'initial_h: expected a numpy array of shape {want} and dtype {X.dtype}, got {got}')
+
 def run_onnx(model,  # path of an .onnx file or an onnx.ModelProto holding a single GRU node (see `from_onnx`)
              X,  # the node's input X: (T, m, n_x) with layout 0, (m, T, n_x) with layout 1
              sequence_lens=None,  # (m,) integer lengths, if the graph has that input; None: every sequence has length T
@@ -267,6 +293,7 @@ def run_onnx(model,  # path of an .onnx file or an onnx.ModelProto holding a sin
         raise ValueError(f'X: expected a 3-d numpy array of the model\'s dtype {ps[0].dtype}, got '
                          + (f'shape {X.shape}, dtype {X.dtype}' if isinstance(X, np.ndarray) else type(X).__name__))
     T, m = X.shape[:2] if info.layout == 0 else X.shape[1::-1]
+    _check_run_inputs(model, info, X, initial_h, nd, H)
     if sequence_lens is not None and not info.sequence_lens: raise ValueError('sequence_lens: the model has no sequence_lens input (write it with to_onnx(..., sequence_lens=True))')
     if initial_h is not None and not info.initial_h: raise ValueError('initial_h: the model has no initial_h input')
     L = _lengths(sequence_lens, m, T).astype(np.int32)

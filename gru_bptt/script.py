@@ -4,24 +4,31 @@
 
 # %% ../nbs/05_script.ipynb #f8c1667a
 from __future__ import annotations
-import sys
+import contextlib, errno, os, signal, stat, sys, tempfile, threading
+from pathlib import Path
 from fastcore.script import anno_parser
+from .console import Terminated, on_sigterm
 
 # %% auto #0
-__all__ = ['EXIT_OK', 'EXIT_FAILED', 'EXIT_USAGE', 'EXIT_ENVIRONMENT', 'EXIT_INTERRUPTED', 'EXIT_HELP', 'fail', 'underscored',
-           'run_script', 'available_memory', 'DoesNotFit', 'check_fits']
+__all__ = ['EXIT_OK', 'EXIT_FAILED', 'EXIT_USAGE', 'EXIT_ENVIRONMENT', 'EXIT_INTERRUPTED', 'EXIT_TERMINATED', 'EXIT_HELP', 'fail',
+           'underscored', 'run_script', 'signals_blocked', 'write_atomic', 'check_folder', 'available_memory',
+           'DoesNotFit', 'check_fits']
 
 # %% ../nbs/05_script.ipynb #fbebc80c
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ENVIRONMENT, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ENVIRONMENT, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 3, 130, 143
 EXIT_HELP = ('exit status: 0 all good; 1 a check failed or training stopped on NaN; 2 bad usage or input; '
-             '3 the environment failed (disk, permission, memory, work too large for this machine); 130 interrupted. '
-             'A failure prints one line; --pdb shows the traceback instead.')
+             '3 the environment failed (disk, permission, memory, work too large for this machine); 130 interrupted '
+             '(Ctrl-C); 143 terminated (SIGTERM). A failure prints one line; --pdb shows the traceback instead.')
+_DEBUG = []  # non-empty while run_script runs a script with --pdb: `fail` then shows the traceback of the error it is given
 
 def fail(prog:str,  # the script's name
          msg,  # what went wrong (an exception is printed by its message)
          status:int=EXIT_USAGE,  # the exit status to return
         ) -> int:
-    "Print `prog: error: msg` on one line to stderr and return `status`"
+    "Print `prog: error: msg` on one line to stderr and return `status` (with --pdb: the traceback of `msg`, if an error)"
+    if _DEBUG and isinstance(msg, BaseException) and msg.__traceback__ is not None:
+        import pdb, traceback
+        traceback.print_exception(msg); pdb.post_mortem(msg.__traceback__)
     print(f'{prog}: error: {" ".join(str(msg).split())}', file=sys.stderr)
     return status
 
@@ -58,16 +65,75 @@ def run_script(fn,  # the script's function: options as keyword arguments, retur
     try: args = vars(parser.parse_args(underscored(list(sys.argv[1:] if argv is None else argv), flags)))
     except (_Usage, ValueError) as e: return fail(prog, e, EXIT_USAGE)
     debug = args.pop('pdb', False); args.pop('xtra', None)
+    main_thread = threading.current_thread() is threading.main_thread()
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)} if main_thread else {}
+    if main_thread: signal.signal(signal.SIGTERM, on_sigterm)                   # SIGTERM: unwind like Ctrl-C
+    if debug: _DEBUG.append(True)
     try: return fn(**args)
-    except KeyboardInterrupt: return fail(prog, 'interrupted', EXIT_INTERRUPTED)
+    except KeyboardInterrupt as e:                     # Ctrl-C, or SIGTERM (`Terminated`): further ones would only garble the line
+        for s in before: signal.signal(s, signal.SIG_IGN)
+        if isinstance(e, Terminated):
+            return fail(prog, 'terminated (SIGTERM); files being written were finished or abandoned whole', EXIT_TERMINATED)
+        return fail(prog, 'interrupted', EXIT_INTERRUPTED)
     except Exception as e:
         if debug:
+            _DEBUG.clear()                                   # shown here, once: `fail` below does not show it again
             import pdb, traceback
             traceback.print_exc(); pdb.post_mortem(e.__traceback__)
         if isinstance(e, MemoryError): return fail(prog, e or 'out of memory', EXIT_ENVIRONMENT)   # incl. `DoesNotFit` below
         if isinstance(e, OSError): return fail(prog, f'{type(e).__name__}: {e}', EXIT_ENVIRONMENT)
         if isinstance(e, (ValueError, TypeError, LookupError)): return fail(prog, e, EXIT_USAGE)
         raise
+    finally:
+        _DEBUG.clear()
+        for s, h in before.items(): signal.signal(s, h if h is not None else signal.SIG_DFL)
+
+# %% ../nbs/05_script.ipynb #a6674206
+@contextlib.contextmanager
+def signals_blocked():
+    "Hold SIGINT and SIGTERM back while the block runs (main thread, POSIX); they are delivered when it ends"
+    block = hasattr(signal, 'pthread_sigmask') and threading.current_thread() is threading.main_thread()
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM}) if block else None
+    try: yield
+    finally:
+        if block: signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+def write_atomic(path,  # the file to (over)write
+                 write,  # write(f) writes the contents to the binary file object f
+                 kept:str='',  # what else is safe, for the message on failure (e.g. 'the checkpoint is written')
+                ) -> Path:
+    "Write a file whole or not at all (temporary file, fsync, os.replace); an OSError names the file and what was kept"
+    path, tmp = Path(path), None
+    try:
+        with signals_blocked(): fd, tmp = tempfile.mkstemp(prefix=path.name + '.', suffix='.tmp', dir=path.parent)
+        with os.fdopen(fd, 'wb') as f:
+            write(f); f.flush(); os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException as e:
+        if tmp is not None:
+            try: os.unlink(tmp)
+            except FileNotFoundError: pass
+        if isinstance(e, OSError):
+            old = 'the old one is as it was' if path.exists() else 'there was none before'
+            raise OSError(e.errno, f'{path} was not written ({e.strerror or e}); {old}' + (f'; {kept}' if kept else '')) from e
+        raise
+    return path
+
+# %% ../nbs/05_script.ipynb #dd5dfec1
+def check_folder(path,  # the output folder (it may not exist yet)
+                 name:str='out',  # the option, for the message
+                ):
+    "Refuse an output folder that is a file, has a file on its way, or cannot be looked up (too long a name, a symlink loop)"
+    path = Path(path)
+    for p in (path, *path.parents):
+        try: st = os.stat(p)
+        except (FileNotFoundError, NotADirectoryError): continue       # not there yet, or a file on the way (found above)
+        except OSError as e:
+            if e.errno in (errno.ENAMETOOLONG, errno.ELOOP):
+                raise ValueError(f'{name}: {str(path)[:120]}{"…" if len(str(path)) > 120 else ""}: {e.strerror}') from None
+            raise
+        if stat.S_ISDIR(st.st_mode): return
+        raise ValueError(f'{name}: {p} is a file, not a folder' + ('' if p == path else f' (on the way to {path})'))
 
 # %% ../nbs/05_script.ipynb #f1ddf433
 def available_memory() -> int|None:

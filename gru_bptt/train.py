@@ -4,12 +4,12 @@
 
 # %% ../nbs/63_train.ipynb #942e50c7
 from __future__ import annotations
-import math, numbers, os, sys, time
+import contextlib, math, numbers, os, socket, sys, time
 from pathlib import Path
 from typing import NamedTuple
 import numpy as np
 from fastcore.script import store_true
-from .script import check_fits, fail, run_script
+from .script import check_fits, check_folder, fail, run_script, write_atomic
 from fastprogress.fastprogress import progress_bar
 from .forward import Params, VARIANTS
 from .cells import CELLS
@@ -24,8 +24,9 @@ from .tasks import CharText, Task, TASKS, make_task, sample_text
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 
 # %% auto #0
-__all__ = ['CONFIG_KEYS', 'DEFAULTS_0_1', 'DEFAULT_LR', 'RESUME_NEEDS', 'RESUME_OPTIONS', 'StepResult', 'train_step', 'FitResult',
-           'fit', 'plot_losses', 'TrainResult', 'train', 'gru_bptt_train']
+__all__ = ['CONFIG_KEYS', 'DEFAULTS_0_1', 'DEFAULT_LR', 'RESUME_NEEDS', 'RESUME_OPTIONS', 'LOCK_NAME', 'SETTINGS', 'OPTIM_SLOTS',
+           'StepResult', 'train_step', 'FitResult', 'fit', 'plot_losses', 'TrainResult', 'train', 'run_lock',
+           'train_bytes', 'gru_bptt_train']
 
 # %% ../nbs/63_train.ipynb #e72f06fa
 def _count(name:str, v, lo:int=1, none:str=''):
@@ -131,7 +132,7 @@ def plot_losses(losses,  # loss per symbol of every step
         ax.plot(x[w - 1:], np.convolve(y, np.ones(w) / w, mode='valid'), color='#08519c', lw=1.8, label=f'mean of {w} steps')
     ax.set(xlabel='step', ylabel='loss per symbol (nats)', title=title)
     ax.grid(alpha=0.3); ax.legend(frameon=False)
-    if path is not None: fig.savefig(path, dpi=110)
+    if path is not None: write_atomic(path, lambda f: fig.savefig(f, format='png', dpi=110))   # whole or not at all
     return fig
 
 # %% ../nbs/63_train.ipynb #d92684d8
@@ -202,6 +203,7 @@ def train(task:Task,  # the task (its seed fixes the batches)
           resume:bool=False,  # continue from out/checkpoint.npz
           progress:bool=True,  # show a progress bar
           cell:str='gru',  # a registered cell: 'gru', 'gru_reset_after', 'mgu', 'rnn', ...
+          overwrite:bool=False,  # start again in an `out` holding a checkpoint (the old one kept as checkpoint.prev.npz)
          ) -> TrainResult:
     "Train a GRU with an output head on a task; checkpoints, loss curve and evaluation"
     n_a, steps, m, every = _count('n_a', n_a), _count('steps', steps), _count('m', m), _count('every', every)
@@ -209,56 +211,94 @@ def train(task:Task,  # the task (its seed fixes the batches)
     if out is not None: _check_out(Path(out))
     lr = DEFAULT_LR[optimiser] if lr is None and optimiser in DEFAULT_LR else lr
     if cell not in CELLS: raise ValueError(f"cell: expected one of {', '.join(CELLS)}, got {cell!r}")
-    params = CELLS[cell].init_params(task.n_x, n_a, n_y=task.n_y, seed=seed)
-    opt = make_optimizer(optimiser, params, lr)
-    cfg = _config(task, n_a, optimiser, lr, m, bptt, clip, seed, cell)
-    out = None if out is None else Path(out)
-    ck_path = None if out is None else out / 'checkpoint.npz'
-    start, c, losses = 0, None, []
-    if resume:
-        if ck_path is None: raise ValueError('resume: needs an output folder (out) holding checkpoint.npz')
-        start, c, losses = _restore(ck_path, params, opt, cfg, task)
-        if start > steps: raise ValueError(f'steps: the checkpoint in {out} is already at step {start}, beyond steps = {steps}')
-    if out is not None: out.mkdir(parents=True, exist_ok=True)
-    last_good = start if resume else None
+    if isinstance(task, CharText) and '\x00' in task.vocab:   # a checkpoint's strings end at a NUL: it could never resume
+        raise ValueError(f'text: {getattr(task, "path", None) or "the text"} holds NUL characters (\\x00), which a checkpoint '
+                         'cannot store; is it a binary file?')
+    with contextlib.ExitStack() as owned:
+        if out is not None: owned.enter_context(run_lock(Path(out)))     # one run per folder, until this one ends
+        ck = None if out is None else Path(out) / 'checkpoint.npz'
+        if ck is not None and ck.is_dir(): raise ValueError(f'out: {ck} is a folder, not a checkpoint; remove it or choose another folder')
+        if ck is not None and not resume and (ck.exists() or ck.is_symlink()):
+            if not overwrite:
+                raise ValueError(f'out: {out} holds a checkpoint already; resume it (resume=True, --resume), start again '
+                                 'with overwrite=True (--overwrite: the old one is kept as checkpoint.prev.npz), or choose another folder')
+            os.replace(ck, ck.with_name('checkpoint.prev.npz'))
+        params = CELLS[cell].init_params(task.n_x, n_a, n_y=task.n_y, seed=seed)
+        opt = make_optimizer(optimiser, params, lr)
+        cfg = _config(task, n_a, optimiser, lr, m, bptt, clip, seed, cell)
+        out = None if out is None else Path(out)
+        ck_path = None if out is None else out / 'checkpoint.npz'
+        start, c, losses = 0, None, []
+        if resume:
+            if ck_path is None: raise ValueError('resume: needs an output folder (out) holding checkpoint.npz')
+            start, c, losses = _restore(ck_path, params, opt, cfg, task)
+            if start > steps: raise ValueError(f'steps: the checkpoint in {out} is already at step {start}, beyond steps = {steps}')
+        if out is not None: out.mkdir(parents=True, exist_ok=True)
+        last_good = start if resume else None
 
-    def save(k_next, c_now, losses_now):
-        nonlocal last_good
-        meta = {**cfg, 'step': k_next, 'losses': np.asarray(losses_now, float)}
-        if c_now is not None: meta['c'] = c_now
-        if isinstance(task, CharText): meta['vocab'] = ''.join(task.vocab)
-        if getattr(task, 'path', None): meta.update(_text_paths(task.path, out))
-        try: save_checkpoint(ck_path, params, opt.state_dict(), meta)
-        except OSError as e:                                  # a full disk, ...: say that the work saved so far is safe
-            kept = f'{ck_path} is as it was' + ('' if last_good is None else f' (after step {last_good})')
-            msg = f'{e.strerror or e}: the checkpoint after step {k_next} was not written; {kept}'
-            raise (OSError(msg) if e.errno is None else OSError(e.errno, msg)) from e
-        last_good = k_next
+        def save(k_next, c_now, losses_now):
+            nonlocal last_good
+            meta = {**cfg, 'step': k_next, 'losses': np.asarray(losses_now, float)}
+            if c_now is not None: meta['c'] = c_now
+            if isinstance(task, CharText): meta['vocab'] = ''.join(task.vocab)
+            if getattr(task, 'path', None): meta.update(_text_paths(task.path, out))
+            try: save_checkpoint(ck_path, params, opt.state_dict(), meta)
+            except OSError as e:                                  # a full disk, ...: say that the work saved so far is safe
+                kept = f'{ck_path} is as it was' + ('' if last_good is None else f' (after step {last_good})')
+                msg = f'{e.strerror or e}: the checkpoint after step {k_next} was not written; {kept}'
+                raise (OSError(msg) if e.errno is None else OSError(e.errno, msg)) from e
+            last_good = k_next
 
-    def every_few(k, c_now, losses_now):
-        if ck_path is not None and (k + 1) % every == 0 and k + 1 < steps: save(k + 1, c_now, losses_now)
+        def every_few(k, c_now, losses_now):
+            if ck_path is not None and (k + 1) % every == 0 and k + 1 < steps: save(k + 1, c_now, losses_now)
 
-    r = fit(task, params, opt, steps, m, bptt, clip, start, c, losses, progress, every_few)
-    message, done = '', len(r.losses)
-    if r.stopped_at is None:
-        if ck_path is not None: save(steps, r.c, r.losses)
-    else:
-        kept = ('no checkpoint was written' if last_good is None else
-                f'the last good checkpoint, after step {last_good}, is kept in {ck_path}') if ck_path else 'no output folder'
-        message = (f'step {r.stopped_at}: the loss, the gradients or the updated parameters became NaN or inf; '
-                   f'training stopped ({kept})')
-    if out is not None and r.losses:
-        import matplotlib.pyplot as plt
-        plt.close(plot_losses(r.losses, out / 'loss.png', title=f'{task.name}: training loss'))   # saved, not shown
-    evaluation, unmeasured = _evaluate(task, params) if r.stopped_at is None else ({}, ())
-    return TrainResult(params, r.losses, evaluation, r.seconds, message, done, unmeasured)
+        r = fit(task, params, opt, steps, m, bptt, clip, start, c, losses, progress, every_few)
+        message, done = '', len(r.losses)
+        if r.stopped_at is None:
+            if ck_path is not None: save(steps, r.c, r.losses)
+        else:
+            kept = ('no checkpoint was written' if last_good is None else
+                    f'the last good checkpoint, after step {last_good}, is kept in {ck_path}') if ck_path else 'no output folder'
+            message = (f'step {r.stopped_at}: the loss, the gradients or the updated parameters became NaN or inf; '
+                       f'training stopped ({kept})')
+        if out is not None and r.losses:
+            import matplotlib.pyplot as plt
+            fig = plot_losses(r.losses, title=f'{task.name}: training loss')
+            kept = f'{ck_path} holds step {last_good}' if last_good is not None else 'no checkpoint was written'
+            try: write_atomic(out / 'loss.png', lambda f: fig.savefig(f, format='png', dpi=110), kept)   # saved, not shown
+            finally: plt.close(fig)
+        evaluation, unmeasured = _evaluate(task, params) if r.stopped_at is None else ({}, ())
+        return TrainResult(params, r.losses, evaluation, r.seconds, message, done, unmeasured)
 
 # %% ../nbs/63_train.ipynb #a95f9ba2
 def _check_out(out:Path, name:str='out'):
-    "Refuse an output folder that is a file, or that has a file on its way; one that does not exist yet is fine"
-    for p in (out, *out.parents):
-        if p.is_dir(): return
-        if p.exists(): raise ValueError(f'{name}: {p} is a file, not a folder' + ('' if p == out else f' (on the way to {out})'))
+    "Refuse an output folder that is a file, has a file on its way, or cannot be looked up; one that does not exist yet is fine"
+    check_folder(out, name)
+
+LOCK_NAME = 'run.lock'  # the file in a run folder that says which run owns it
+_HELD = {}  # run folders this process holds: absolute path -> the open lock file
+
+@contextlib.contextmanager
+def run_lock(out:Path):
+    "Own the run folder `out` (created if need be) while the block runs: a second run on it is refused, naming the first"
+    key = os.path.abspath(out)
+    if key in _HELD: yield; return                                   # this process holds it already (main, then train)
+    out.mkdir(parents=True, exist_ok=True)
+    f = open(out / LOCK_NAME, 'a+', encoding='utf-8')
+    try:
+        try: import fcntl
+        except ImportError: fcntl = None                             # Windows: no lock, as before
+        if fcntl is not None:
+            try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)       # the kernel releases it when the process ends
+            except BlockingIOError:
+                f.seek(0); owner = ' '.join(f.read(200).split()) or 'a run that has not written its name yet'
+                raise ValueError(f'out: {out} is in use by another run ({owner}); wait for it to end, or choose another --out') from None
+        f.seek(0); f.truncate()
+        f.write(f'pid {os.getpid()} on {socket.gethostname()}, since {time.strftime("%Y-%m-%d %H:%M:%S")}\n'); f.flush()
+        _HELD[key] = f
+        try: yield
+        finally: _HELD.pop(key, None)
+    finally: f.close()
 
 def _text_paths(path, out) -> dict:
     "A text's path as given, absolute, and relative to the run folder `out` (if there is such a path)"
@@ -302,64 +342,99 @@ def _restore(ck_path, params, opt, cfg, task):
     return step, c, list(losses)
 
 # %% ../nbs/63_train.ipynb #35df5639
-def gru_bptt_train(task:str='reber',  # reber, copy, adding or text
+SETTINGS = {'task': 'reber', 'n_a': 32, 'optimiser': 'adam', 'batch': 32, 'seq_len': 50, 'clip': 5., 'seed': 0,
+            'cell': 'gru', 'variant': 'reset_before'}  # gru_bptt_train's defaults: None on the command line means "not given"
+OPTIM_SLOTS = {'sgd': 0, 'momentum': 1, 'adagrad': 1, 'adam': 2}  # parameter-sized arrays each optimiser keeps
+
+def train_bytes(batch:int, T:int, n_x:int, n_a:int, n_y:int, cell:str='gru', optimiser:str='adam') -> float:
+    "Estimated peak bytes of a training run: a batch's BPTT and the batch itself, plus the parameters, their gradients "
+    "(twice: raw and clipped), the optimiser's state and its update's temporaries"
+    size = dict(n_x=n_x, n_a=n_a, n_y=n_y)
+    cls = CELLS[cell].Params
+    spec = {**cls.SPEC, **cls.OPTIONAL, 'W_yc': (('n_a', 'n_y'), ''), 'b_y': (('n_y', 1), '')}
+    n_params = sum(math.prod(size.get(d, d) for d in dims) for dims, _ in spec.values())
+    return bptt_bytes(batch, T, n_x, n_a, n_y) + batch * T * (9 * n_x + 10 + n_y) + 8. * n_params * (5 + OPTIM_SLOTS.get(optimiser, 2))
+
+def _contradictions(given:dict, saved:dict, ck_path) -> None:
+    "Refuse settings given on the command line that differ from the checkpoint being resumed, naming the first"
+    for k, v in given.items():
+        if v is None or v == saved[k]: continue
+        raise ValueError(f'--{k}: {v!r} differs from {saved[k]!r} in {ck_path}; a resumed run keeps its settings '
+                         '(leave the option out, or start a new run with --overwrite or another --out)')
+
+def gru_bptt_train(task:str=None,  # reber, copy, adding or text (default: reber)
                    text:str=None,  # the UTF-8 text file for --task text
-                   n_a:int=32,  # state size
-                   optimiser:str='adam',  # sgd, momentum, adam or adagrad
+                   n_a:int=None,  # state size (default: 32)
+                   optimiser:str=None,  # sgd, momentum, adam or adagrad (default: adam)
                    lr:float=None,  # learning rate (default: adam 0.01, adagrad 0.1, sgd 0.1, momentum 0.05)
                    steps:int=300,  # total training steps
-                   batch:int=32,  # sequences per batch
-                   seq_len:int=50,  # steps per sequence (for text: the truncation length)
+                   batch:int=None,  # sequences per batch (default: 32)
+                   seq_len:int=None,  # steps per sequence (for text: the truncation length) (default: 50)
                    bptt:int=None,  # back-propagate through chunks of this many steps (default: seq_len)
-                   clip:float=5.,  # clip gradients to this global norm (0: off)
-                   seed:int=0,  # seed of the parameters and of every batch
+                   clip:float=None,  # clip gradients to this global norm (0: off) (default: 5)
+                   seed:int=None,  # seed of the parameters and of every batch (default: 0)
                    out:str='gru_bptt_run',  # output folder
                    every:int=100,  # write a checkpoint every this many steps
-                   resume:store_true=False,  # continue from OUT/checkpoint.npz up to --steps
+                   resume:store_true=False,  # continue from OUT/checkpoint.npz up to --steps (settings from the checkpoint)
+                   overwrite:store_true=False,  # start again where OUT holds a checkpoint (the old one kept as checkpoint.prev.npz)
                    quiet:store_true=False,  # no progress bar
-                   cell:str='gru',  # the cell: gru, mgu, rnn (any registered cell)
-                   variant:str='reset_before',  # for --cell gru: reset_before (the document's) or reset_after (PyTorch's)
+                   cell:str=None,  # the cell: gru, mgu, rnn (any registered cell) (default: gru)
+                   variant:str=None,  # for --cell gru: reset_before (the document's) or reset_after (PyTorch's) (default: reset_before)
                    force:store_true=False,  # train even when a batch is estimated not to fit in memory
                   ) -> int:
     "Train a GRU (or another registered cell) on a built-in task or a text; write checkpoints, a loss curve and the task's accuracy or samples"
-    try:
-        _check_out(Path(out), '--out')
-        if resume:
-            ck_path = Path(out) / 'checkpoint.npz'
-            if not ck_path.is_file(): raise ValueError(f'--resume: nothing to resume, {ck_path} does not exist')
-            meta = load_checkpoint(ck_path).meta
-            _require(meta, ck_path, cli=True)
-            get = lambda k: _saved(meta, k, ck_path)
-            task, n_a, optimiser, lr = get('task'), get('n_a'), get('optimiser'), float(get('lr'))
-            batch, seq_len, bptt, clip, seed = get('m'), get('T'), get('bptt') or None, float(get('clip')), get('seed')
-            if task == 'text': text = str(_find_text(meta, ck_path, text))
-            name = get('cell')
-            print(f'gru_bptt_train: resuming from step {get("step")} of {ck_path} (settings from the checkpoint)')
-        else:
-            if variant not in VARIANTS: raise ValueError(f"--variant: expected one of {', '.join(VARIANTS)}, got {variant!r}")
-            if cell != 'gru' and variant != 'reset_before': raise ValueError('--variant: applies to --cell gru only')
-            choices = [c for c in CELLS if c != 'gru_reset_after']
-            if cell not in choices: raise ValueError(f"--cell: expected one of {', '.join(choices)}, got {cell!r}")
-            name = 'gru_reset_after' if variant == 'reset_after' else cell
-        _check_options(task, text, n_a, optimiser, lr, steps, batch, seq_len, bptt, clip, seed, every)
-        t = make_task(task, seed=seed, T=seq_len, text=text)
-        T = getattr(t, 'T', seq_len)
-        check_fits(bptt_bytes(batch, T, t.n_x, n_a, t.n_y) + batch * T * (9 * t.n_x + 10 + t.n_y),   # + the batch itself
-                   f'a batch of {batch} sequences of {T} steps with n_a = {n_a}', force)
-        res = train(t, n_a, optimiser, lr, steps, batch, bptt, clip or None, seed, out, every, resume, not quiet, name)
-    except (ValueError, TypeError, LookupError) as e:   # bad input (CheckpointError too); an OSError goes on to run_script: status 3
-        return fail('gru_bptt_train', e)
-    if res.message:
-        print(f'gru_bptt_train: {res.message}', file=sys.stderr); return 1
-    ev = ', '.join([f'{k} {v:.4f}' for k, v in res.evaluation.items()] +
-                   [f'{k} not measured (no such step in the held-out sequences of {seq_len} steps; a longer --seq_len gives some)'
-                    for k in res.unmeasured])
-    print(f'gru_bptt_train: {task}, {res.step} steps ({res.seconds:.1f} s this run); held-out {ev}; wrote {Path(out) / "checkpoint.npz"}, {Path(out) / "loss.png"}')
-    if isinstance(t, CharText):
-        samples = '\n\n'.join(f'--- temperature {tau} ---\n' + sample_text(res.params, t, 300, temperature=tau, seed=seed) for tau in (0.5, 1.0))
-        (Path(out) / 'samples.txt').write_text(samples + '\n', encoding='utf-8')
-        print(samples)
-    return 0
+    with contextlib.ExitStack() as owned:
+        try:
+            _check_out(Path(out), '--out')
+            if resume and overwrite: raise ValueError('--overwrite: starts a new run, --resume continues one; give one of them')
+            if resume:
+                ck_path = Path(out) / 'checkpoint.npz'
+                if not ck_path.is_file(): raise ValueError(f'--resume: nothing to resume, {ck_path} does not exist or is not a file')
+                meta = load_checkpoint(ck_path).meta
+                _require(meta, ck_path, cli=True)
+                get = lambda k: _saved(meta, k, ck_path)
+                saved = dict(task=get('task'), n_a=get('n_a'), optimiser=get('optimiser'), lr=float(get('lr')), batch=get('m'),
+                             seq_len=get('T'), bptt=get('bptt') or None, clip=float(get('clip')), seed=get('seed'), cell=get('cell'))
+                given = dict(task=task, n_a=n_a, optimiser=optimiser, lr=None if lr is None else float(lr), batch=batch,
+                             seq_len=seq_len, bptt=None if bptt == (saved['bptt'] or saved['seq_len']) else bptt,
+                             clip=None if clip is None else float(clip), seed=seed)
+                if cell is not None or variant is not None:
+                    given['cell'] = 'gru_reset_after' if variant == 'reset_after' else cell or ('mgu' if saved['cell'] == 'mgu' else 'gru')
+                _contradictions(given, saved, ck_path)
+                task, n_a, optimiser, lr, batch, seq_len, bptt, clip, seed, name = saved.values()
+                if task == 'text': text = str(_find_text(meta, ck_path, text))
+                resuming = f'gru_bptt_train: resuming from step {get("step")} of {ck_path} (settings from the checkpoint)'
+            else:
+                task, n_a, optimiser, batch, seq_len, clip, seed, cell, variant = (
+                    SETTINGS[k] if v is None else v for k, v in dict(task=task, n_a=n_a, optimiser=optimiser, batch=batch,
+                        seq_len=seq_len, clip=clip, seed=seed, cell=cell, variant=variant).items())
+                if variant not in VARIANTS: raise ValueError(f"--variant: expected one of {', '.join(VARIANTS)}, got {variant!r}")
+                if cell != 'gru' and variant != 'reset_before': raise ValueError('--variant: applies to --cell gru only')
+                choices = [c for c in CELLS if c != 'gru_reset_after']
+                if cell not in choices: raise ValueError(f"--cell: expected one of {', '.join(choices)}, got {cell!r}")
+                name = 'gru_reset_after' if variant == 'reset_after' else cell
+            _check_options(task, text, n_a, optimiser, lr, steps, batch, seq_len, bptt, clip, seed, every)
+            t = make_task(task, seed=seed, T=seq_len, text=text)
+            T = getattr(t, 'T', seq_len)
+            check_fits(train_bytes(batch, T, t.n_x, n_a, t.n_y, name, optimiser),
+                       f'training n_a = {n_a} on batches of {batch} sequences of {T} steps', force)
+            owned.enter_context(run_lock(Path(out)))                 # this run owns the folder until it ends
+            if resume: print(resuming)
+            res = train(t, n_a, optimiser, lr, steps, batch, bptt, clip or None, seed, out, every, resume, not quiet, name, overwrite)
+        except (ValueError, TypeError, LookupError) as e:   # bad input (CheckpointError too); an OSError goes on to run_script: status 3
+            return fail('gru_bptt_train', e)
+        if res.message:
+            print(f'gru_bptt_train: {res.message}', file=sys.stderr); return 1
+        ev = ', '.join([f'{k} {v:.4f}' for k, v in res.evaluation.items()] +
+                       [f'{k} not measured (no such step in the held-out sequences of {seq_len} steps; a longer --seq_len gives some)'
+                        for k in res.unmeasured])
+        print(f'gru_bptt_train: {task}, {res.step} steps ({res.seconds:.1f} s this run); held-out {ev}; wrote {Path(out) / "checkpoint.npz"}, {Path(out) / "loss.png"}')
+        if isinstance(t, CharText):
+            samples = '\n\n'.join(f'--- temperature {tau} ---\n' + sample_text(res.params, t, 300, temperature=tau, seed=seed) for tau in (0.5, 1.0))
+            write_atomic(Path(out) / 'samples.txt', lambda f: f.write((samples + '\n').encode('utf-8')),
+                         f'{Path(out) / "checkpoint.npz"} and loss.png are written')
+            print(samples)
+        return 0
 
 def _check_options(task, text, n_a, optimiser, lr, steps, batch, seq_len, bptt, clip, seed, every):
     if task not in TASKS: raise ValueError(f'--task: expected one of {", ".join(TASKS)}, got {task!r}')
@@ -369,7 +444,7 @@ def _check_options(task, text, n_a, optimiser, lr, steps, batch, seq_len, bptt, 
     if bptt is not None and bptt < 1: raise ValueError(f'--bptt: expected a positive integer, got {bptt}')
     if lr is not None and not (math.isfinite(lr) and lr > 0): raise ValueError(f'--lr: expected a positive number, got {lr}')
     if not (math.isfinite(clip) and clip >= 0): raise ValueError(f'--clip: expected a number >= 0, got {clip}')
-    if seed < 0: raise ValueError(f'--seed: expected a non-negative integer, got {seed}')
+    if not 0 <= seed < 2**63: raise ValueError(f'--seed: expected an integer from 0 to 2**63 - 1 (a checkpoint stores it as int64), got {seed}')
     if text is not None and task != 'text': raise ValueError(f'--text: only used with --task text, got --task {task}')
     if text is not None and not Path(text).is_file(): raise ValueError(f'--text: {text} does not exist or is not a file')
 
