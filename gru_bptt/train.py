@@ -12,10 +12,8 @@ from fastcore.script import store_true
 from .script import check_fits, fail, run_script
 from fastprogress.fastprogress import progress_bar
 from .forward import Params, VARIANTS
-from .cells import CELLS
-from .mgu import MGU
-
-_PLUGGED_IN = (MGU,)  # cells registered outside the core modules, for --cell: importing them registers them
+from .cells import cell_names, get_cell
+from .basics import state_items
 from .bptt import bptt_bytes, truncated_loss_and_grads
 from .forward import GRUParams
 from .fused import FusedWorkspace
@@ -208,8 +206,8 @@ def train(task:Task,  # the task (its seed fixes the batches)
     bptt = _count('bptt', bptt, none='the whole sequence'); _check_clip(clip)
     if out is not None: _check_out(Path(out))
     lr = DEFAULT_LR[optimiser] if lr is None and optimiser in DEFAULT_LR else lr
-    if cell not in CELLS: raise ValueError(f"cell: expected one of {', '.join(CELLS)}, got {cell!r}")
-    params = CELLS[cell].init_params(task.n_x, n_a, n_y=task.n_y, seed=seed)
+    cell = get_cell(cell).name                                            # registered, installed, or 'module:NAME'
+    params = get_cell(cell).init_params(task.n_x, n_a, n_y=task.n_y, seed=seed)
     opt = make_optimizer(optimiser, params, lr)
     cfg = _config(task, n_a, optimiser, lr, m, bptt, clip, seed, cell)
     out = None if out is None else Path(out)
@@ -225,7 +223,7 @@ def train(task:Task,  # the task (its seed fixes the batches)
     def save(k_next, c_now, losses_now):
         nonlocal last_good
         meta = {**cfg, 'step': k_next, 'losses': np.asarray(losses_now, float)}
-        if c_now is not None: meta['c'] = c_now
+        if c_now is not None: meta.update(state_items('c', c_now))   # 'c', or 'c.h', 'c.c' for a state of parts
         if isinstance(task, CharText): meta['vocab'] = ''.join(task.vocab)
         if getattr(task, 'path', None): meta.update(_text_paths(task.path, out))
         try: save_checkpoint(ck_path, params, opt.state_dict(), meta)
@@ -288,12 +286,15 @@ def _restore(ck_path, params, opt, cfg, task):
                               f'got an array of shape {losses.shape} and dtype {losses.dtype}')
     if isinstance(task, CharText) and str(meta.get('vocab', '')) != ''.join(task.vocab):
         raise ValueError(f'resume: the text\'s vocabulary differs from the one in {ck_path}')
-    c = meta.get('c') if task.carry_state else None
-    if task.carry_state and step > 0 and c is None:
-        raise CheckpointError(f'{ck_path}: cannot resume, the checkpoint lacks meta.c (the state carried from batch to batch); '
+    keys = [k for k, _ in state_items('c', params.check_state(None, 1))]          # 'c', or 'c.h', 'c.c', ...
+    c = [meta.get(k) for k in keys] if task.carry_state else [None]
+    if task.carry_state and step > 0 and any(a is None for a in c):
+        raise CheckpointError(f'{ck_path}: cannot resume, the checkpoint lacks meta.{keys[0]} (the state carried from batch to batch); '
                               'start a new run (in another folder, to keep this checkpoint)')
-    if c is not None and (c.shape != (cfg['n_a'], cfg['m']) or c.dtype.kind != 'f'):
-        raise CheckpointError(f'{ck_path}: meta.c should have shape (n_a, m) = {(cfg["n_a"], cfg["m"])}, got {c.shape} of {c.dtype}')
+    for k, a in zip(keys, c):
+        if a is not None and (a.shape != (cfg['n_a'], cfg['m']) or a.dtype.kind != 'f'):
+            raise CheckpointError(f'{ck_path}: meta.{k} should have shape (n_a, m) = {(cfg["n_a"], cfg["m"])}, got {a.shape} of {a.dtype}')
+    c = None if c[0] is None else params.make_state(dict(zip(params.STATE, c)))
     layout = lambda p: [(n, a.shape, a.dtype) for n, a in p.items()]
     if type(ck.params) is not type(params) or layout(ck.params) != layout(params):
         raise CheckpointError(f'{ck_path}: its parameters, {ck.params!r}, do not fit this run, which has {params!r}')
@@ -317,7 +318,7 @@ def gru_bptt_train(task:str='reber',  # reber, copy, adding or text
                    every:int=100,  # write a checkpoint every this many steps
                    resume:store_true=False,  # continue from OUT/checkpoint.npz up to --steps
                    quiet:store_true=False,  # no progress bar
-                   cell:str='gru',  # the cell: gru, mgu, rnn (any registered cell)
+                   cell:str='gru',  # the cell: gru, mgu, rnn, lstm, an installed one, or module:NAME
                    variant:str='reset_before',  # for --cell gru: reset_before (the document's) or reset_after (PyTorch's)
                    force:store_true=False,  # train even when a batch is estimated not to fit in memory
                   ) -> int:
@@ -333,14 +334,17 @@ def gru_bptt_train(task:str='reber',  # reber, copy, adding or text
             task, n_a, optimiser, lr = get('task'), get('n_a'), get('optimiser'), float(get('lr'))
             batch, seq_len, bptt, clip, seed = get('m'), get('T'), get('bptt') or None, float(get('clip')), get('seed')
             if task == 'text': text = str(_find_text(meta, ck_path, text))
+            if ':' in cell: get_cell(cell)                   # a cell named on the command line, registered before loading
             name = get('cell')
+            get_cell(name)                                   # a one-line error if no installed distribution provides it
             print(f'gru_bptt_train: resuming from step {get("step")} of {ck_path} (settings from the checkpoint)')
         else:
             if variant not in VARIANTS: raise ValueError(f"--variant: expected one of {', '.join(VARIANTS)}, got {variant!r}")
             if cell != 'gru' and variant != 'reset_before': raise ValueError('--variant: applies to --cell gru only')
-            choices = [c for c in CELLS if c != 'gru_reset_after']
-            if cell not in choices: raise ValueError(f"--cell: expected one of {', '.join(choices)}, got {cell!r}")
-            name = 'gru_reset_after' if variant == 'reset_after' else cell
+            choices = [c for c in cell_names() if c != 'gru_reset_after']
+            if ':' not in cell and cell not in choices:
+                raise ValueError(f"--cell: expected one of {', '.join(choices)}, or module:NAME, got {cell!r}")
+            name = 'gru_reset_after' if variant == 'reset_after' else get_cell(cell).name
         _check_options(task, text, n_a, optimiser, lr, steps, batch, seq_len, bptt, clip, seed, every)
         t = make_task(task, seed=seed, T=seq_len, text=text)
         T = getattr(t, 'T', seq_len)
