@@ -157,7 +157,9 @@ def gru_bptt_check(n_x:int=3,  # input size of the random GRU
         return fail('gru_bptt_check', f'--impl and --show_errata apply to the GRU only, not to --cell {cell}')
     if variant not in VARIANTS: return fail('gru_bptt_check', f"--variant: expected one of {', '.join(VARIANTS)}, got {variant!r}")
     if against not in (None, 'torch'): return fail('gru_bptt_check', f"--against: expected torch, got {against!r}")
-    if cell != 'gru' and (variant != 'reset_before' or against): return fail('gru_bptt_check', '--variant and --against apply to the GRU only')
+    if cell != 'gru' and variant != 'reset_before': return fail('gru_bptt_check', '--variant applies to the GRU only')
+    if against and cell != 'gru' and against not in get_cell(cell).against:   # a cell may bring its own comparison
+        return fail('gru_bptt_check', f'--against {against} applies to the GRU and to cells that provide it, not to --cell {cell}')
     if against == 'torch':
         if importlib.util.find_spec('torch') is None: return fail('gru_bptt_check', '--against torch: torch is not installed (pip install torch)', 3)
     name = 'gru_reset_after' if cell == 'gru' and variant == 'reset_after' else cell
@@ -165,7 +167,8 @@ def gru_bptt_check(n_x:int=3,  # input size of the random GRU
     if seconds > 60: print(f'gru_bptt_check: warning: the checks will take about {seconds / 60:.0f} min '
                            '(each parameter entry costs three evaluations of the loss, so time grows as n_a⁴)', file=sys.stderr)
     rows = check_rows(n_x, n_a, m, T, seed, impl, n_y, cell=name)
-    if against == 'torch': rows += torch_rows(n_x, n_a, m, T, seed, impl, n_y)
+    if against == 'torch':
+        rows += torch_rows(n_x, n_a, m, T, seed, impl, n_y) if cell == 'gru' else get_cell(cell).against['torch'](n_x, n_a, m, T, seed, n_y)
     if cell == 'gru':
         print(f'gru_bptt_check: n_x={n_x} n_a={n_a} m={m} T={T} seed={seed} impl={impl} n_y={n_y or n_a}'
               f'{"" if n_y else " (softmax of the state)"} variant={variant}; '

@@ -328,13 +328,13 @@ def gru_bptt_train(task:str='reber',  # reber, copy, adding or text
         if resume:
             ck_path = Path(out) / 'checkpoint.npz'
             if not ck_path.is_file(): raise ValueError(f'--resume: nothing to resume, {ck_path} does not exist')
+            if ':' in cell: get_cell(cell)                   # a cell named on the command line, registered before loading
             meta = load_checkpoint(ck_path).meta
             _require(meta, ck_path, cli=True)
             get = lambda k: _saved(meta, k, ck_path)
             task, n_a, optimiser, lr = get('task'), get('n_a'), get('optimiser'), float(get('lr'))
             batch, seq_len, bptt, clip, seed = get('m'), get('T'), get('bptt') or None, float(get('clip')), get('seed')
             if task == 'text': text = str(_find_text(meta, ck_path, text))
-            if ':' in cell: get_cell(cell)                   # a cell named on the command line, registered before loading
             name = get('cell')
             get_cell(name)                                   # a one-line error if no installed distribution provides it
             print(f'gru_bptt_train: resuming from step {get("step")} of {ck_path} (settings from the checkpoint)')
