@@ -215,6 +215,10 @@ def torch_model(gru,  # an nn.GRU, a module with nn.GRU's parameters and call, o
     if missing: raise ValueError(f'gru: the parameters of {L} layer(s), {D} direction(s) are incomplete: missing {missing}')
     dt = str(state['weight_hh_l0'].dtype).removeprefix('torch.')
     if dt not in ('float32', 'float64'): raise TypeError(f'gru: expected float32 or float64 weights, got {dt}')
+    rows, H = state['weight_hh_l0'].shape
+    if rows != 3 * H: raise ValueError(f'gru: weight_hh_l0 has {rows} rows for H = {H}; the audit reads GRUs (3H rows) only'
+                                       + ('; this is an nn.LSTM (4H): check the LSTM with gru_bptt_check --cell lstm --against torch'
+                                          if rows == 4 * H else ''))
     if module is None:
         n_x, H = state['weight_ih_l0'].shape[1], state['weight_hh_l0'].shape[1]
         module = torch.nn.GRU(n_x, H, num_layers=L, bias=has_bias, bidirectional=D == 2).to(state['weight_hh_l0'].dtype)
