@@ -63,7 +63,8 @@ def cell_names() -> list:
     return list(CELLS) + [n for n in cell_entry_points() if n not in CELLS]
 
 def _loaded(obj, where:str) -> Cell:
-    if not isinstance(obj, Cell): raise TypeError(f'cell: {where} is a {type(obj).__name__}, not a gru_bptt Cell')
+    if not all(hasattr(obj, f) for f in Cell._fields[:5]):      # a Cell's fields (its class may be a re-run notebook's)
+        raise TypeError(f'cell: {where} is a {type(obj).__name__}, not a gru_bptt Cell')
     return CELLS.get(obj.name) or register_cell(obj)
 
 def get_cell(name:str,  # a registered or installed cell's name ('gru', 'lstm', ...), or 'module:NAME'
