@@ -400,6 +400,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '', 'doc_host': '', 'git_url
             'gru_bptt.lstm': { 'gru_bptt.lstm.LSTMCellCache': ('lstm.html#lstmcellcache', 'gru_bptt/lstm.py'),
                                'gru_bptt.lstm.LSTMParams': ('lstm.html#lstmparams', 'gru_bptt/lstm.py'),
                                'gru_bptt.lstm._exercise_args': ('lstm.html#_exercise_args', 'gru_bptt/lstm.py'),
+                               'gru_bptt.lstm._np': ('lstm.html#_np', 'gru_bptt/lstm.py'),
                                'gru_bptt.lstm._prove': ('lstm.html#_prove', 'gru_bptt/lstm.py'),
                                'gru_bptt.lstm._register_exercise': ('lstm.html#_register_exercise', 'gru_bptt/lstm.py'),
                                'gru_bptt.lstm._torch_sfx': ('lstm.html#_torch_sfx', 'gru_bptt/lstm.py'),
