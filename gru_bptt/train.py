@@ -296,7 +296,7 @@ def _restore(ck_path, params, opt, cfg, task):
             raise CheckpointError(f'{ck_path}: meta.{k} should have shape (n_a, m) = {(cfg["n_a"], cfg["m"])}, got {a.shape} of {a.dtype}')
     c = None if c[0] is None else params.make_state(dict(zip(params.STATE, c)))
     layout = lambda p: [(n, a.shape, a.dtype) for n, a in p.items()]
-    if type(ck.params) is not type(params) or layout(ck.params) != layout(params):
+    if ck.params.kind != params.kind or layout(ck.params) != layout(params):   # by kind: a class may be a re-run notebook's
         raise CheckpointError(f'{ck_path}: its parameters, {ck.params!r}, do not fit this run, which has {params!r}')
     for n, a in params.items(): a[...] = getattr(ck.params, n)
     opt.load_state_dict(ck.optim)
