@@ -34,5 +34,6 @@ setuptools.setup(
     long_description_content_type='text/markdown',
     zip_safe=False,
     entry_points={'console_scripts': _split('console_scripts'),
+                  'gru_bptt.cells': _split('cells'),  # the package's cells, found by name (gru_bptt.cells.get_cell)
                   'nbdev': [f"{cfg['lib_path']}={cfg['lib_path']}._modidx:d"]},
 )

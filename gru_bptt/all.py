@@ -32,6 +32,7 @@ from .checkpoint import *
 from .train import *
 from .diagnostics import *
 from .mgu import *
+from .lstm import *
 from .exercises import *
 from .cli import gru_bptt_check, check_rows, errata_rows, bptt_check_rows, reset_after_rows, cell_check_rows, mgu_check_rows, torch_rows
 from .bench import run_bench, BenchResult, plot_bench, machine_info, gru_bptt_bench, profile_fused, run_scale
@@ -39,7 +40,7 @@ from .audit import audit, AuditReport, Convention, CONVENTIONS, KNOWN, Stacked, 
 
 # %% ../nbs/99_all.ipynb #e2c36962
 import gru_bptt
-_modules = tuple(getattr(gru_bptt, m) for m in ('basics', 'forward', 'gradcheck', 'd_y_hat', 'd_c', 'd_c_tilde', 'd_candidate', 'd_update', 'd_gamma_r', 'd_relevance', 'd_c_prev', 'd_head', 'reset_after', 'cells', 'fused', 'bptt', 'stack', 'proofs', 'interop', 'onnx_io', 'optim', 'tasks', 'checkpoint', 'train', 'diagnostics', 'mgu', 'exercises'))
+_modules = tuple(getattr(gru_bptt, m) for m in ('basics', 'forward', 'gradcheck', 'd_y_hat', 'd_c', 'd_c_tilde', 'd_candidate', 'd_update', 'd_gamma_r', 'd_relevance', 'd_c_prev', 'd_head', 'reset_after', 'cells', 'fused', 'bptt', 'stack', 'proofs', 'interop', 'onnx_io', 'optim', 'tasks', 'checkpoint', 'train', 'diagnostics', 'mgu', 'lstm', 'exercises'))
 _named = {gru_bptt.cli: ['gru_bptt_check', 'check_rows', 'errata_rows', 'bptt_check_rows', 'reset_after_rows', 'cell_check_rows', 'mgu_check_rows', 'torch_rows'],  # modules with a console-script main: chosen names only
           gru_bptt.bench: ['run_bench', 'BenchResult', 'plot_bench', 'machine_info', 'gru_bptt_bench', 'profile_fused', 'run_scale'],
           gru_bptt.audit: ['audit', 'AuditReport', 'Convention', 'CONVENTIONS', 'KNOWN', 'Stacked', 'stacked_params', 'stacked_grads', 'stack_of', 'stack_reference_run', 'measure_band', 'load_band', 'band', 'Model', 'torch_model', 'keras_model', 'onnx_model', 'load_model', 'gru_bptt_audit']}

@@ -237,6 +237,9 @@ def torch_model(gru,  # an nn.GRU, a module with nn.GRU's parameters and call, o
     if len(dts) != 1 or dts[0] not in ('float32', 'float64'):
         raise TypeError(f'gru: expected float32 or float64 weights of one dtype, got {", ".join(dts)}')
     dt = dts[0]
+    if state['weight_hh_l0'].ndim == 2 and state['weight_hh_l0'].shape[0] == 4 * state['weight_hh_l0'].shape[1]:
+        raise ValueError('gru: weight_hh_l0 has 4H rows: the audit reads GRUs (3H rows) only; this is an nn.LSTM: '
+                         'check it with gru_bptt_check --cell lstm --against torch')
     arr = lambda k: state[k].detach().cpu().numpy() if k in state else None
     def stacked(ks):
         W_hh = arr(ks[1])

@@ -6,16 +6,18 @@
 from __future__ import annotations
 import numbers
 from dataclasses import dataclass, fields, replace
+from typing import NamedTuple
 import numpy as np
 
 
 # %% auto #0
-__all__ = ['PARAMS_KINDS', 'HEAD_SPEC', 'Params', 'spec_table', 'check_array', 'check_params', 'check_given', 'check_labels',
-           'check_mask', 'check_inputs']
+__all__ = ['PARAMS_KINDS', 'HEAD_SPEC', 'Params', 'state_type', 'map_state', 'state_output', 'add_to_output', 'state_items',
+           'spec_table', 'check_array', 'check_params', 'check_given', 'check_labels', 'check_mask', 'check_inputs']
 
 # %% ../nbs/00_basics.ipynb #521764bf
 PARAMS_KINDS = {}  # kind -> Params subclass: how a checkpoint finds the class of the arrays it holds
 HEAD_SPEC = {'W_yc': (('n_a', 'n_y'), 'output head, from the state'), 'b_y': (('n_y', 1), 'output head bias')}
+# (in HEAD_SPEC, n_a stands for the size of the state's output part: n_h for an LSTM)
 
 def _dims_str(dims): return '(' + ', '.join(str(d) for d in dims) + ')'
 
@@ -24,6 +26,7 @@ class Params:
     SPEC = {}  # name -> (shape in 'n_x', 'n_a', 'n_y' and integers, meaning): the cell's arrays, all required
     OPTIONAL = {}  # arrays that a variant of the cell adds (None when absent), same form
     kind = ''  # the name of this class in PARAMS_KINDS, stored in checkpoints
+    STATE = {'c': 'n_a'}  # the parts of the state a step carries, name -> size symbol; the first is the output
 
     def __init_subclass__(cls, **kwargs):
         "Turn the spec into dataclass fields (required cell arrays, then head and optional arrays defaulting to None)"
@@ -43,7 +46,14 @@ class Params:
     def spec(self) -> dict:
         "The arrays this instance has, name -> (shape, meaning): the cell's spec, its variant's arrays, the head"
         extra = {n: self.OPTIONAL[n] for n in self.optional_for(**self._settings())}
-        return {**self.SPEC, **extra, **(HEAD_SPEC if self.has_head else {})}
+        return {**self.SPEC, **extra, **(self.head_spec() if self.has_head else {})}
+    @classmethod
+    def units(cls) -> str: return next(iter(cls.STATE.values()))  # the size symbol of the output part: n_a, n_h, ...
+    @classmethod
+    def head_spec(cls) -> dict:
+        "HEAD_SPEC with n_a read as the size of the output part (`units`)"
+        u = cls.units()
+        return {n: (tuple(u if d == 'n_a' else d for d in dims), what) for n, (dims, what) in HEAD_SPEC.items()}
     @property
     def has_head(self): return getattr(self, 'W_yc', None) is not None
     @property
@@ -58,7 +68,7 @@ class Params:
     @property
     def n_x(self): return self._size('n_x')
     @property
-    def n_a(self): return self._size('n_a')
+    def n_a(self): return self._size(self.units())  # the units: the size of the output part of the state
     @property
     def n_y(self): return self._size('n_y') if self.has_head else self.n_a
     @property
@@ -85,17 +95,24 @@ class Params:
         return f'{type(self).__name__}({shapes}, dtype={self.dtype}{extra})'
 
     @classmethod
-    def init(cls, n_x:int, n_a:int, n_y:int|None=None, seed:int=0, dtype=np.float64, **settings):
-        "Random parameters, each drawn from U(-1/sqrt(n_a), 1/sqrt(n_a)): the cell's arrays, then the head, then a variant's"
-        for name, v in (('n_x', n_x), ('n_a', n_a)) + ((('n_y', n_y),) if n_y is not None else ()):
+    def init(cls, n_x:int, n_a:int|None=None, n_y:int|None=None, seed:int=0, dtype=np.float64, **settings):
+        "Random parameters, each from U(-1/sqrt(units), 1/sqrt(units)): the cell's arrays, the head, a variant's; n_a = the units"
+        u = cls.units()
+        symbols = {d for dims, _ in {**cls.SPEC, **cls.OPTIONAL}.values() for d in dims if isinstance(d, str)} - {'n_x', 'n_y'}
+        size = {d: settings.pop(d) for d in list(settings) if d in symbols}   # sizes beyond n_x, n_a: init(n_x=3, n_h=4)
+        if n_a is not None and u != 'n_a':
+            if size.setdefault(u, n_a) != n_a: raise ValueError(f'n_a: the units of {cls.__name__} are {u}; give one of them')
+        size = {'n_x': n_x, 'n_a': n_a, **size} if u == 'n_a' or 'n_a' in symbols else {'n_x': n_x, **size}
+        size.update({d: None for d in symbols if d not in size})
+        for name, v in tuple(size.items()) + ((('n_y', n_y),) if n_y is not None else ()):
             if not isinstance(v, numbers.Integral) or isinstance(v, bool) or v < 1:
                 raise ValueError(f'{name}: expected a positive integer, got {v!r}')
         dtype = np.dtype(dtype)
         if dtype not in (np.float32, np.float64): raise TypeError(f'dtype: expected np.float32 or np.float64, got {dtype}')
-        size = dict(n_x=n_x, n_a=n_a, n_y=n_y)
-        order = {**cls.SPEC, **(HEAD_SPEC if n_y is not None else {}),   # a variant's arrays last: the rest do not change
+        size['n_y'] = n_y
+        order = {**cls.SPEC, **(cls.head_spec() if n_y is not None else {}),   # a variant's arrays last: the rest do not change
                  **{n: cls.OPTIONAL[n] for n in cls.optional_for(**settings)}}
-        rng, k = np.random.default_rng(seed), 1 / np.sqrt(n_a)
+        rng, k = np.random.default_rng(seed), 1 / np.sqrt(size[u])
         arrays = {n: rng.uniform(-k, k, tuple(size.get(d, d) for d in dims)).astype(dtype) for n, (dims, _) in order.items()}
         return cls(**arrays, **settings)
 
@@ -119,10 +136,62 @@ class Params:
             check_array(a, f'params.{n}', tuple(size.get(d, d) for d in dims), _dims_str(dims), prec)
         return self
 
+# %% ../nbs/00_basics.ipynb #fdfbd371
+_STATE_TYPES = {}  # part names -> the named tuple holding a state of those parts
+
+def state_type(names:tuple) -> type:
+    "The named tuple `State` with fields `names` (one class per tuple of names)"
+    names = tuple(names)
+    if names not in _STATE_TYPES: _STATE_TYPES[names] = NamedTuple('State', [(n, np.ndarray) for n in names])
+    return _STATE_TYPES[names]
+
+def map_state(f, *states):
+    "f applied part by part to states of the same parts (arrays for a one-part state), as a state of those parts"
+    if isinstance(states[0], tuple): return type(states[0])(*(f(*parts) for parts in zip(*states)))
+    return f(*states)
+
+def state_output(s):
+    "The output part of a state: the state itself when it has one part, else its first part"
+    return s[0] if isinstance(s, tuple) else s
+
+def add_to_output(s, d):
+    "The state `s` with `d` added to its output part (a gradient arriving from the head or the layer above)"
+    return s._replace(**{s._fields[0]: s[0] + d}) if isinstance(s, tuple) else s + d
+
+def state_items(name:str, s) -> list:
+    "(name, array) pairs of a state: [('c0', c0)] for one part, [('c0.h', h), ('c0.c', c)] for several"
+    return list(zip((f'{name}.{k}' for k in s._fields), s)) if isinstance(s, tuple) else [(name, s)]
+
+# %% ../nbs/00_basics.ipynb #479dc648
+def _state_sizes(self) -> dict:
+    "Part -> its size, read off the arrays"
+    return {k: self._size(d) for k, d in self.STATE.items()}
+
+def _make_state(self, parts:dict):
+    "A state of these parameters' cell from its parts (name -> array): the array itself for a one-part state"
+    if len(self.STATE) == 1: return parts[next(iter(self.STATE))]
+    return state_type(tuple(self.STATE))(**{k: parts[k] for k in self.STATE})
+
+def _check_state(self, s, m:int, name:str='c0', precision=None):
+    "The state `s` checked ((size, m) per part, finite, the parameters' precision); zeros when None"
+    prec = precision or _precision(self.dtype)
+    sizes, names = self._state_sizes(), tuple(self.STATE)
+    if s is None: return self.make_state({k: np.zeros((n, m), dtype=prec) for k, n in sizes.items()})
+    if len(names) == 1:
+        return check_array(s, name, (sizes[names[0]], m), f'({self.STATE[names[0]]}, m)', prec)
+    if isinstance(s, dict): s = tuple(s.get(k) for k in names)
+    if not isinstance(s, tuple) or len(s) != len(names):
+        raise TypeError(f'{name}: expected a state of {len(names)} parts {names} (a named tuple, a tuple or a dict), '
+                        f'got {type(s).__name__}')
+    return self.make_state({k: check_array(a, f'{name}.{k}', (sizes[k], m), f'({self.STATE[k]}, m)', prec)
+                             for k, a in zip(names, s)})
+
+Params._state_sizes, Params.make_state, Params.check_state = _state_sizes, _make_state, _check_state
+
 # %% ../nbs/00_basics.ipynb #adfdfa7e
 def spec_table(cls) -> str:
     "The spec of a `Params` subclass (its arrays, a variant's, the head) as a markdown table"
-    rows = [f'| `{n}` | {_dims_str(d)} | {what} |' for n, (d, what) in {**cls.SPEC, **cls.OPTIONAL, **HEAD_SPEC}.items()]
+    rows = [f'| `{n}` | {_dims_str(d)} | {what} |' for n, (d, what) in {**cls.SPEC, **cls.OPTIONAL, **cls.head_spec()}.items()]
     return '\n'.join(['| name | shape | meaning |', '|---|---|---|', *rows])
 
 # %% ../nbs/00_basics.ipynb #b1311dcf
@@ -190,10 +259,8 @@ def check_mask(mask, m:int, T:int) -> np.ndarray|None:
 
 # %% ../nbs/00_basics.ipynb #75be9bd0
 def check_inputs(X, c0, params:Params):
-    "Check `X` (n_x, m, T), `c0` (n_a, m) or None, and `params` (any cell's); return `(X, c0)` with c0 zeros if None"
+    "Check `X` (n_x, m, T), `c0` (n_a, m) (a state: per part) or None, and `params` (any cell's); return `(X, c0)` with c0 zeros if None"
     check_params(params)
     prec = _precision(params.dtype)
     check_array(X, 'X', (params.n_x, None, None), f'(n_x, m, T) with n_x = {params.n_x}', prec)
-    if c0 is None: c0 = np.zeros((params.n_a, X.shape[1]), dtype=prec)
-    check_array(c0, 'c0', (params.n_a, X.shape[1]), '(n_a, m)', prec)
-    return X, c0
+    return X, params.check_state(c0, X.shape[1], 'c0', prec)  # zeros if None; a named tuple for several parts

@@ -8,6 +8,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 from .forward import (GRUParams, Params, check_inputs, check_labels, check_mask,
                               forward_over_time, output_logits, softmax, softmax_cross_entropy)
+from .basics import add_to_output, map_state, state_items, state_output
 from .gradcheck import GradReport, check_grads, rel_error
 from .d_head import dJ_dW_yc, dJ_db_y, dJ_dc_from_head
 from .cells import cell_of
@@ -23,16 +24,16 @@ class BPTTResult(NamedTuple):
     loss: float  # J = (1/m) Σ_examples Σ_t −log ŷ[label]
     grads: GRUParams  # ∂J/∂θ for every parameter, each the shape of its parameter
     dX: np.ndarray  # (n_x, m, T) ∂J/∂X
-    dc0: np.ndarray  # (n_a, m) ∂J/∂c⟨0⟩
-    c_last: np.ndarray  # (n_a, m) the state after the last step, to carry into the next chunk
+    dc0: np.ndarray  # (n_a, m) ∂J/∂c⟨0⟩ (per part, a named tuple, for a state of several parts)
+    c_last: np.ndarray  # (n_a, m) the state after the last step, to carry into the next chunk (per part, likewise)
 
 # %% ../nbs/30_bptt.ipynb #01152b94
 class TimeGrads(NamedTuple):
     "What `backward_over_time` returns"
     grads: dict  # the cell's parameter gradients, summed over steps and examples
     dX: np.ndarray  # (n_x, m, T) ∂J/∂X
-    dc0: np.ndarray  # (n_a, m) ∂J/∂c⟨0⟩
-    dC: np.ndarray  # (n_a, m, T) ∂J/∂c⟨t⟩ at every step, both components of 2.1.2 added
+    dc0: np.ndarray  # (n_a, m) ∂J/∂c⟨0⟩ (per part for a state of several)
+    dC: np.ndarray  # (n_a, m, T) ∂J/∂c⟨t⟩ at every step, both components of 2.1.2 added (the output part's)
 
 def backward_over_time(step_backward:Callable,  # a cell's step backward: (dc, cache, params) -> (dc_prev, dx, grads)
                        dC,  # (n_a, m, T) upstream gradient on every state (Comp-2 of 2.1.2 at every step)
@@ -42,14 +43,15 @@ def backward_over_time(step_backward:Callable,  # a cell's step backward: (dc, c
     steps, mask, params = cache.steps, cache.mask, cache.params
     grads = {}
     dX, dC_total = np.empty(cache.X.shape, dC.dtype), np.empty_like(dC)
-    dc = np.zeros_like(dC[:, :, 0])                                 # nothing flows in after the last step
+    dc = map_state(lambda c: np.zeros(c.shape, dC.dtype), cache.c0)  # nothing flows in after the last step
     for t in reversed(range(len(steps))):
-        dc = dc + dC[:, :, t]                                       # 2.1.2: Comp-1 (from step t+1) + Comp-2
-        dC_total[:, :, t] = dc
+        dc = add_to_output(dc, dC[:, :, t])                         # 2.1.2: Comp-1 (from step t+1) + Comp-2
+        dC_total[:, :, t] = state_output(dc)
         if mask is None: dc, dX[:, :, t], g = step_backward(dc, steps[t], params)     # 2.1.3-2.1.8
         else:
-            dc_prev, dX[:, :, t], g = step_backward(dc * mask[:, t], steps[t], params)
-            dc = np.where(mask[:, t], dc_prev, dc)                  # a masked step passes its gradient on
+            keep = mask[:, t]
+            dc_prev, dX[:, :, t], g = step_backward(map_state(lambda d: d * keep, dc), steps[t], params)
+            dc = map_state(lambda new, old: np.where(keep, new, old), dc_prev, dc)   # a masked step passes it on
         for n, g_n in g.items(): grads[n] = grads[n] + g_n if n in grads else g_n     # each step's share, summed
     return TimeGrads(grads, dX, dc, dC_total)
 
@@ -68,7 +70,7 @@ def _bptt_reference(X, Y, params, c0, mask=None):
     J, dZ_y = softmax_cross_entropy(output_logits(C, params), Y, mask)    # eq.8, the loss and (ŷ − y)/m
     head, dC = head_backward(dZ_y, C, params)                             # the states' share of the output gradient
     g = backward_over_time(cell.backward, dC, cache)                       # 2.1.2-2.1.8, from step T down to 1
-    return BPTTResult(float(J), params.like({**g.grads, **head}), g.dX, g.dc0, C[:, :, -1].copy())
+    return BPTTResult(float(J), params.like({**g.grads, **head}), g.dX, g.dc0, map_state(np.copy, cache.last))
 
 # %% ../nbs/30_bptt.ipynb #5366141e
 def _bptt_fused(X, Y, params, c0, mask=None, workspace=None):
@@ -94,7 +96,7 @@ def loss_and_grads(X,  # (n_x, m, T) inputs: batch as columns, time last
     if impl == 'fused' and not isinstance(params, GRUParams):
         raise ValueError(f"impl: the fused path runs GRUParams only; use impl='reference' for {type(params).__name__}")
     cell_of(params)                                                          # a cell must run these parameters
-    for name, a in [('X', X), ('c0', c0)] + [(f'params.{n}', a) for n, a in params.items()]:
+    for name, a in [('X', X), *state_items('c0', c0)] + [(f'params.{n}', a) for n, a in params.items()]:
         if np.iscomplexobj(a): raise TypeError(f'{name}: expected real float32 or float64, got {a.dtype}')
     mask = check_mask(mask, X.shape[1], X.shape[2])
     check_labels(Y, X.shape[1], X.shape[2], params.n_y, mask)
@@ -140,9 +142,11 @@ def grad_check(X,  # (n_x, m, T) inputs, float64
     X, c0 = check_inputs(X, c0, params)
     if params.dtype != np.float64: raise TypeError(f'params: grad_check needs float64, got {params.dtype}')
     res = loss_and_grads(X, Y, params, c0, impl, mask=mask)
-    wrt = {**dict(params.items()), 'X': X, 'c0': c0}
-    claimed = {**dict(res.grads.items()), 'X': res.dX, 'c0': res.dc0}
-    def f(d): return sequence_loss(d['X'], Y, params.like({n: d[n] for n in params.names}), d['c0'], mask)
+    wrt = {**dict(params.items()), 'X': X, **dict(state_items('c0', c0))}           # 'c0', or 'c0.h', 'c0.c', ...
+    claimed = {**dict(res.grads.items()), 'X': res.dX, **dict(state_items('c0', res.dc0))}
+    parts = [n for n, _ in state_items('c0', c0)]
+    def f(d): return sequence_loss(d['X'], Y, params.like({n: d[n] for n in params.names}),
+                                   params.make_state(dict(zip(params.STATE, (d[n] for n in parts)))), mask)
     return check_grads(f, wrt, claimed, methods)
 
 # %% ../nbs/30_bptt.ipynb #565a7d85

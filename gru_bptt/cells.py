@@ -4,9 +4,12 @@
 
 # %% ../nbs/25_cells.ipynb #88eaf588
 from __future__ import annotations
+import importlib
+from importlib.metadata import entry_points
 from typing import Callable, NamedTuple
 import numpy as np
 from .forward import GRUParams, Params, check_given, gru_cell_forward
+from .basics import state_output
 from .gradcheck import CheckRegister
 from .d_c_tilde import dJ_dc_tilde, dJ_dgamma_u
 from .d_candidate import dJ_dz_c, dJ_dW_cc, dJ_dW_cx, dJ_db_c
@@ -17,8 +20,9 @@ from .d_c_prev import dJ_dc_prev, dJ_dx
 from .reset_after import recurrent_candidate, dJ_dz_cc, dJ_dW_cc_after, dJ_db_cc, dJ_dgamma_r_after, dJ_dc_prev_after
 
 # %% auto #0
-__all__ = ['CELLS', 'GRU', 'GRU_AFTER', 'RNN', 'Cell', 'register_cell', 'cell_of', 'gru_cell_backward', 'gru_cell_backward_after',
-           'RNNParams', 'RNNCellCache', 'rnn_cell_forward', 'rnn_cell_backward']
+__all__ = ['CELLS', 'ENTRY_POINTS', 'GRU', 'GRU_AFTER', 'RNN', 'Cell', 'register_cell', 'cell_entry_points', 'cell_names',
+           'get_cell', 'cell_of', 'gru_cell_backward', 'gru_cell_backward_after', 'RNNParams', 'RNNCellCache',
+           'rnn_cell_forward', 'rnn_cell_backward']
 
 # %% ../nbs/25_cells.ipynb #57d63f8e
 class Cell(NamedTuple):
@@ -30,13 +34,18 @@ class Cell(NamedTuple):
     checks: CheckRegister  # the numerical proofs of its derivation
     description: str = ''  # one line for tables and --help
     settings: dict = {}  # settings its parameters are built with, e.g. {'variant': 'reset_after'}
+    against: dict = {}  # framework -> rows(n_x, n_a, m, T, seed, n_y) comparing it with that framework ('torch')
 
     def init_params(self, n_x:int, n_a:int, n_y:int|None=None, seed:int=0, dtype=np.float64) -> Params:
-        "Random parameters of this cell (and a head with `n_y` classes, if given)"
+        "Random parameters of this cell with `n_a` units (n_h for an LSTM), and a head with `n_y` classes if given"
         return self.Params.init(n_x, n_a, n_y, seed, dtype, **self.settings)
+    @property
+    def state(self) -> dict: return self.Params.STATE  # its state's parts and their sizes, e.g. {'c': 'n_a'}
+    def output(self, state): return state_output(state)  # what the head and the layer above read: the first part
 
 # %% ../nbs/25_cells.ipynb #e3d10052
-CELLS = {}  # name -> Cell
+CELLS = {}  # name -> Cell: the cells registered (or loaded) in this session
+ENTRY_POINTS = 'gru_bptt.cells'  # the entry-point group where a distribution lists its cells: name = module:OBJECT
 
 def register_cell(cell:Cell) -> Cell:
     "Add `cell` to `CELLS` (replacing a cell of the same name) and return it"
@@ -45,13 +54,44 @@ def register_cell(cell:Cell) -> Cell:
     CELLS[cell.name] = cell
     return cell
 
+def cell_entry_points() -> dict:
+    "name -> entry point, for every cell the installed distributions list in the group `gru_bptt.cells`"
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINTS)}
+
+def cell_names() -> list:
+    "The names of every cell that `get_cell` can find: registered ones, then the installed distributions' ones"
+    return list(CELLS) + [n for n in cell_entry_points() if n not in CELLS]
+
+def _loaded(obj, where:str) -> Cell:
+    if not all(hasattr(obj, f) for f in Cell._fields[:5]):      # a Cell's fields (its class may be a re-run notebook's)
+        raise TypeError(f'cell: {where} is a {type(obj).__name__}, not a gru_bptt Cell')
+    return CELLS.get(obj.name) or register_cell(obj)
+
+def get_cell(name:str,  # a registered or installed cell's name ('gru', 'lstm', ...), or 'module:NAME'
+            ) -> Cell:
+    "The cell `name`: registered, else loaded from its entry point (group gru_bptt.cells), else from 'module:NAME'"
+    if not isinstance(name, str): raise TypeError(f'cell: expected a name (str), got {type(name).__name__}')
+    if name in CELLS: return CELLS[name]
+    if ':' in name:
+        module, _, obj = name.partition(':')
+        try: mod = importlib.import_module(module)
+        except ImportError as e: raise ValueError(f'cell: cannot import the module of {name!r}: {e}') from None
+        if not hasattr(mod, obj): raise ValueError(f'cell: module {module!r} has no {obj!r} (from {name!r})')
+        return _loaded(getattr(mod, obj), name)
+    eps = cell_entry_points()
+    if name in eps: return _loaded(eps[name].load(), f'the entry point {name} = {eps[name].value}')
+    raise ValueError(f'cell: no cell named {name!r} (known: {", ".join(cell_names())}); a cell of another '
+                     f'distribution is found once that distribution is installed (it lists the cell in the '
+                     f'entry-point group {ENTRY_POINTS}), or name it as module:NAME (e.g. --cell my_cells:LEAKY)')
+
 def cell_of(params:Params) -> Cell:
-    "The registered cell that runs `params`"
+    "The cell that runs `params` (registered, or loaded by the name `params.cell_name`)"
     name = getattr(params, 'cell_name', None)
-    if name not in CELLS:
+    if name in CELLS: return CELLS[name]
+    try: return get_cell(name)
+    except (ValueError, TypeError):
         raise ValueError(f'params: no registered cell runs {type(params).__name__} (cell {name!r}); '
-                         f'registered: {", ".join(CELLS)}. Import the module that registers it.')
-    return CELLS[name]
+                         f'registered: {", ".join(CELLS)}. Import the module that registers it.') from None
 
 # %% ../nbs/25_cells.ipynb #24d915d1
 def gru_cell_backward(dc,  # (n_a, m) ∂J/∂c⟨t⟩ as a gradient: both components of 2.1.2 already added

@@ -12,6 +12,7 @@ from numpy.lib import format as npy
 from .forward import PARAMS_KINDS, Params, check_params
 from .stack import GRUStack
 from .script import signals_blocked
+from .cells import get_cell
 
 # %% auto #0
 __all__ = ['FORMAT', 'VERSION', 'READS', 'DTYPE_KINDS', 'MAX_KEY', 'STALE_AFTER', 'MAX_EXPANSION', 'Checkpoint',
@@ -32,6 +33,17 @@ class CheckpointError(ValueError):
     "A file that is not a valid checkpoint of this package"
 
 # %% ../nbs/62_checkpoint.ipynb #b3bfc210
+def _params_class(kind:str):
+    "The Params class of a checkpoint's kind: defined in this session, else its cell's, found through the registry"
+    if kind not in PARAMS_KINDS:
+        try: get_cell(kind)                           # an installed distribution's cell (entry point) of that name
+        except (ValueError, TypeError): pass
+    return PARAMS_KINDS.get(kind)
+
+def _NOT_FOUND(kind): return (f'which no installed distribution provides (known: {sorted(PARAMS_KINDS)}); install the '
+                              f'distribution that lists the cell {kind!r} in the entry-point group gru_bptt.cells, '
+                              f'or name its cell with --cell module:NAME')
+
 def _stack_layout(a, bad) -> list:
     "The layers of a stack checkpoint's `stack_layout`: per layer a list of 1 or 2 (kind, settings) pairs"
     if a.dtype.kind != 'U' or a.shape != (): bad('stack_layout: expected a JSON string')
@@ -45,9 +57,8 @@ def _stack_layout(a, bad) -> list:
         dirs = []
         for d in layer:
             if not isinstance(d, dict) or not isinstance(d.get('kind'), str): bad(f'stack_layout: layer {l}: expected {{"kind": ..., settings}}, got {d!r}')
-            if d['kind'] not in PARAMS_KINDS:
-                bad(f'stack_layout: layer {l} holds parameters of kind {d["kind"]!r}, which no imported module defines '
-                    f'(known: {sorted(PARAMS_KINDS)}); import the module of that cell first')
+            if _params_class(d['kind']) is None:
+                bad(f'stack_layout: layer {l} holds parameters of kind {d["kind"]!r}, {_NOT_FOUND(d["kind"])}')
             dirs.append((PARAMS_KINDS[d['kind']], {k: v for k, v in d.items() if k != 'kind'}))
         out.append(dirs)
     return out
@@ -86,9 +97,7 @@ def _validate(d:dict,  # flat keys ('format', 'params.W_cc', 'meta.step', ...) -
     kind = str(d.pop('params_kind', 'gru'))                                    # version 1 holds a GRU
     layout = _stack_layout(d.pop('stack_layout'), bad) if kind == 'stack' and 'stack_layout' in d else None
     if kind == 'stack' and layout is None: bad("holds a stack (params_kind 'stack') without its stack_layout")
-    if kind != 'stack' and kind not in PARAMS_KINDS:
-        bad(f'holds parameters of kind {kind!r}, which no imported module defines (known: {sorted(PARAMS_KINDS)}); '
-            'import the module of that cell first')
+    if kind != 'stack' and _params_class(kind) is None: bad(f'holds parameters of kind {kind!r}, {_NOT_FOUND(kind)}')
     groups = {'params': {}, 'optim': {}, 'meta': {}}
     for k, a in d.items():
         if k in ('format', 'version'): continue

@@ -10,14 +10,11 @@ from fastcore.script import store_true
 from .script import fail, run_script
 from .forward import GRUParams, VARIANTS
 from .gradcheck import CENTRAL_TOL, COMPLEX_TOL
-from .cells import CELLS
+from .cells import cell_names, get_cell
 from .proofs import ERRATA, random_cell   # importing proofs fills the registers of the package's cells
 from .bptt import IMPLS, compare_impls, grad_check, sequence_loss
 from .script import check_fits
 from .interop import random_torch_gru, torch_check
-from .mgu import MGU
-
-_PLUGGED_IN = (MGU,)  # cells registered outside the core modules: importing them registers them (and their proofs)
 
 # %% auto #0
 __all__ = ['bptt_check_rows', 'check_rows', 'reset_after_rows', 'row_passes', 'format_rows', 'errata_rows', 'format_errata',
@@ -32,7 +29,8 @@ def bptt_check_rows(params,  # the parameters to check (float64), of any registe
                    ) -> list:
     "Rows (section, quantity, array, central, complex) of `grad_check` per impl, and of `compare_impls` for 'both'"
     rng = np.random.default_rng(seed)
-    X, Y, c0 = rng.standard_normal((params.n_x, m, T)), rng.integers(0, params.n_y, (m, T)), rng.uniform(-1, 1, (params.n_a, m))
+    X, Y = rng.standard_normal((params.n_x, m, T)), rng.integers(0, params.n_y, (m, T))
+    c0 = params.make_state({k: rng.uniform(-1, 1, (n, m)) for k, n in params._state_sizes().items()})   # every part
     impls = (sorted(IMPLS) if impl == 'both' else [impl]) if isinstance(params, GRUParams) else ['reference']
     rows = []
     for i in impls:
@@ -46,13 +44,13 @@ def bptt_check_rows(params,  # the parameters to check (float64), of any registe
 
 # %% ../nbs/40_cli.ipynb #b2df2e46
 def check_rows(n_x:int=3, n_a:int=4, m:int=2, T:int=5, seed:int=0, impl:str='both', n_y:int|None=None,
-               cell:str='gru',  # a registered cell: 'gru' (the document's sections), 'gru_reset_after', 'mgu', 'rnn', ...
+               cell:str='gru',  # a cell: 'gru' (the document's sections), 'gru_reset_after', 'mgu', 'rnn', 'lstm', module:NAME
               ) -> list:
     "Rows (section, quantity, array, central, complex): every check in the cell's register, then the full BPTT checks"
-    if cell not in CELLS: raise ValueError(f"cell: expected one of {', '.join(CELLS)}, got {cell!r}")
-    rows = CELLS[cell].checks.rows(random_cell(n_x, n_a, m, seed, cell=cell))
-    label = '' if cell == 'gru' else f'{cell} '
-    return rows + bptt_check_rows(CELLS[cell].init_params(n_x, n_a, n_y, seed), m, T, seed, impl, label)
+    c = get_cell(cell)                                           # registered, installed, or 'module:NAME'
+    rows = c.checks.rows(random_cell(n_x, n_a, m, seed, cell=c.name))
+    label = '' if c.name == 'gru' else f'{c.name} '
+    return rows + bptt_check_rows(c.init_params(n_x, n_a, n_y, seed), m, T, seed, impl, label)
 
 def reset_after_rows(n_x:int=3, n_a:int=4, m:int=2, T:int=5, seed:int=0, impl:str='both', n_y:int|None=None) -> list:
     "Version 0.1's name for `check_rows(..., cell='gru_reset_after')`"
@@ -124,10 +122,10 @@ def check_cost(n_x:int, n_a:int, m:int, T:int, n_y:int|None, cell:str='gru',
     nbytes = 16 * 12 * n_params + 16 * 40 * m * T * (n_a + n_x + (n_y or n_a))   # complex copies, gradients, caches
     check_fits(nbytes, f'gru_bptt_check with n_x={n_x}, n_a={n_a}, m={m}, T={T}', force)
     rng = np.random.default_rng(0)
-    p = CELLS[cell].init_params(n_x, n_a, n_y)
+    p = get_cell(cell).init_params(n_x, n_a, n_y)
     X, Y = rng.standard_normal((n_x, m, T)), rng.integers(0, p.n_y, (m, T))
     t0 = time.perf_counter(); sequence_loss(X, Y, p); one = time.perf_counter() - t0
-    entries = sum(a.size for _, a in p.items()) + X.size + n_a * m
+    entries = sum(a.size for _, a in p.items()) + X.size + n_a * m * len(p.STATE)
     return nbytes, 3 * 2 * entries * one
 
 # %% ../nbs/40_cli.ipynb #472f0e9e
@@ -139,7 +137,7 @@ def gru_bptt_check(n_x:int=3,  # input size of the random GRU
                    impl:str='both',  # BPTT path to check: fused, reference or both
                    n_y:int=None,  # add an output head with this many classes (default: the document's ŷ = softmax(c))
                    show_errata:store_true=False,  # also print each erratum: as written vs corrected
-                   cell:str='gru',  # the cell to check: gru (the derivation) or another registered cell (mgu, rnn)
+                   cell:str='gru',  # the cell to check: gru (the derivation), mgu, rnn, lstm, an installed one, or module:NAME
                    variant:str='reset_before',  # reset_before (the document's GRU) or reset_after (PyTorch, cuDNN, Keras)
                    against:str=None,  # torch: also compare loss_and_grads with nn.GRU autograd, array by array
                    force:store_true=False,  # run even when the checks are estimated not to fit in memory
@@ -150,13 +148,18 @@ def gru_bptt_check(n_x:int=3,  # input size of the random GRU
     if seed < 0: return fail('gru_bptt_check', f'--seed: expected a non-negative integer, got {seed}')
     if impl not in ('both', *IMPLS): return fail('gru_bptt_check', f"--impl: expected fused, reference or both, got {impl!r}")
     if n_y is not None and n_y < 1: return fail('gru_bptt_check', f'--n_y: expected a positive integer, got {n_y}')
-    choices = [c for c in CELLS if c != 'gru_reset_after']   # the reset-after GRU is --cell gru --variant reset_after
-    if cell not in choices: return fail('gru_bptt_check', f"--cell: expected one of {', '.join(choices)}, got {cell!r}")
+    choices = [c for c in cell_names() if c != 'gru_reset_after']   # the reset-after GRU is --cell gru --variant reset_after
+    if ':' not in cell and cell not in choices:
+        return fail('gru_bptt_check', f"--cell: expected one of {', '.join(choices)}, or module:NAME, got {cell!r}")
+    try: cell = get_cell(cell).name                                  # loaded on first use; module:NAME imported
+    except (ValueError, TypeError) as e: return fail('gru_bptt_check', f'--cell: {e}')
     if cell != 'gru' and (impl != 'both' or show_errata):
         return fail('gru_bptt_check', f'--impl and --show_errata apply to the GRU only, not to --cell {cell}')
     if variant not in VARIANTS: return fail('gru_bptt_check', f"--variant: expected one of {', '.join(VARIANTS)}, got {variant!r}")
     if against not in (None, 'torch'): return fail('gru_bptt_check', f"--against: expected torch, got {against!r}")
-    if cell != 'gru' and (variant != 'reset_before' or against): return fail('gru_bptt_check', '--variant and --against apply to the GRU only')
+    if cell != 'gru' and variant != 'reset_before': return fail('gru_bptt_check', '--variant applies to the GRU only')
+    if against and cell != 'gru' and against not in get_cell(cell).against:   # a cell may bring its own comparison
+        return fail('gru_bptt_check', f'--against {against} applies to the GRU and to cells that provide it, not to --cell {cell}')
     if against == 'torch':
         if importlib.util.find_spec('torch') is None: return fail('gru_bptt_check', '--against torch: torch is not installed (pip install torch)', 3)
     name = 'gru_reset_after' if cell == 'gru' and variant == 'reset_after' else cell
@@ -164,7 +167,8 @@ def gru_bptt_check(n_x:int=3,  # input size of the random GRU
     if seconds > 60: print(f'gru_bptt_check: warning: the checks will take about {seconds / 60:.0f} min '
                            '(each parameter entry costs three evaluations of the loss, so time grows as n_a⁴)', file=sys.stderr)
     rows = check_rows(n_x, n_a, m, T, seed, impl, n_y, cell=name)
-    if against == 'torch': rows += torch_rows(n_x, n_a, m, T, seed, impl, n_y)
+    if against == 'torch':
+        rows += torch_rows(n_x, n_a, m, T, seed, impl, n_y) if cell == 'gru' else get_cell(cell).against['torch'](n_x, n_a, m, T, seed, n_y)
     if cell == 'gru':
         print(f'gru_bptt_check: n_x={n_x} n_a={n_a} m={m} T={T} seed={seed} impl={impl} n_y={n_y or n_a}'
               f'{"" if n_y else " (softmax of the state)"} variant={variant}; '

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import NamedTuple
 import numpy as np
 from .forward import GRUParams, Params, check_inputs, check_labels, forward_over_time, gru_forward, output_logits, softmax_cross_entropy
+from .basics import state_output
 from .cells import CELLS, RNNParams, cell_of
 from .bptt import backward_over_time, head_backward
 
@@ -81,7 +82,8 @@ def rnn_loss_and_grads(X,  # (n_x, m, T) inputs
 def gradient_decay(sg:StateGrads,  # from `state_grads` with last_only=True (any cell)
                   ) -> np.ndarray:  # (T + 1,) mean norm at distance 0 … T
     "Mean over the batch of ‖∂J/∂c⟨t⟩‖ against the distance T − t from the loss"
-    norms = np.linalg.norm(np.concatenate([sg.dc0[:, :, None], sg.dC], axis=2), axis=0).mean(0)   # (T + 1,), by t
+    dc0 = state_output(sg.dc0)                                        # the output part (h for an LSTM)
+    norms = np.linalg.norm(np.concatenate([dc0[:, :, None], sg.dC], axis=2), axis=0).mean(0)   # (T + 1,), by t
     return norms[::-1]
 
 def plot_gradient_decay(curves:dict,  # label -> `gradient_decay` output

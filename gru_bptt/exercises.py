@@ -9,9 +9,6 @@ import numpy as np
 from .gradcheck import complex_step
 from .proofs import random_cell, cell_forward, cell_loss, scene_dJ_dc
 from .d_y_hat import one_hot
-from .mgu import MGU
-
-_PLUGGED_IN = (MGU,)  # the MGU's exercise runs its cell: importing the module registers it
 
 # %% auto #0
 __all__ = ['EXERCISES', 'TIME_MISTAKES', 'BY_HAND', 'Exercise', 'exercise', 'how_wrong', 'Verdict', 'check_answer',

@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import NamedTuple
 import numpy as np
 from .basics import (PARAMS_KINDS, HEAD_SPEC, Params, spec_table, check_array, check_params, check_given,
-                             check_labels, check_inputs, check_mask, _precision, _dims_str)
+                             check_labels, check_inputs, check_mask, _precision, _dims_str,
+                             map_state, state_output)
 _all_ = ['PARAMS_KINDS', 'HEAD_SPEC', 'Params', 'spec_table', 'check_array', 'check_params', 'check_given',
          'check_labels', 'check_inputs', 'check_mask']  # re-exported: the names lived here before 0.3
 
@@ -153,26 +154,28 @@ class TimeCache(NamedTuple):
     "What a forward pass over time keeps for the backward pass"
     X: np.ndarray; c0: np.ndarray; params: Params; steps: list; Z_y: np.ndarray | None = None
     mask: np.ndarray | None = None  # (m, T) bool, True = a real step; None: every step is real
+    last: object = None  # the state after the last step, every part (an (n_a, m) array for a one-part state)
 
 GRUCache = TimeCache  # its name in version 0.1
 
 # %% ../nbs/00_forward.ipynb #8516a250
 def forward_over_time(step,  # a cell's step forward: (x, c_prev, params) -> (c, cache)
                       X,  # (n_x, m, T) inputs (checked by the caller)
-                      c0,  # (n_a, m) initial state
+                      c0,  # (n_a, m) initial state (a named tuple of parts for a state of several)
                       params,  # the cell's parameters
                       mask=None,  # (m, T) bool, True = a real step; on a masked step the state is carried
-                     ) -> tuple:  # (C (n_a, m, T) states, TimeCache)
+                     ) -> tuple:  # (C (n_a, m, T) states (their output part), TimeCache)
     "Run a cell's step over a batch of sequences, keeping every step's cache"
-    T = X.shape[2]
-    C = np.empty((params.n_a,) + X.shape[1:], dtype=np.result_type(X, c0, *(a for _, a in params.items())))  # complex if any is
+    T, parts = X.shape[2], c0 if isinstance(c0, tuple) else (c0,)
+    C = np.empty((params.n_a,) + X.shape[1:], dtype=np.result_type(X, *parts, *(a for _, a in params.items())))  # complex if any is
     steps, c = [], c0
     for t in range(T):
         c_new, step_cache = step(X[:, :, t], c, params)
-        c = c_new if mask is None else np.where(mask[:, t], c_new, c)    # masked columns keep their state
-        C[:, :, t] = c
+        if mask is None: c = c_new
+        else: c = map_state(lambda new, old: np.where(mask[:, t], new, old), c_new, c)   # masked columns keep their state
+        C[:, :, t] = state_output(c)                                   # the output part (the whole state for a GRU)
         steps.append(step_cache)
-    return C, TimeCache(X, c0, params, steps, None, mask)
+    return C, TimeCache(X, c0, params, steps, None, mask, c)
 
 # %% ../nbs/00_forward.ipynb #46883928
 def gru_forward(X,  # (n_x, m, T) inputs, batch as columns, time last

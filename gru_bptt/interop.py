@@ -10,6 +10,7 @@ from typing import NamedTuple
 import numpy as np
 from .forward import GRUParams, check_params
 from .stack import GRUStack
+from .cells import cell_of, get_cell
 
 # %% auto #0
 __all__ = ['KERAS_MERGE_MODES', 'from_keras', 'to_keras', 'keras_grads', 'keras_layout', 'from_torch', 'to_torch',
@@ -190,10 +191,25 @@ def _from_torch_head(head, n_out:int, H:int, dirs:int, dtype:str) -> dict:
     _check_dtypes({k: hs[k] for k in ('weight', 'bias')}, 'head', hasattr(head, 'state_dict'), dtype, "the GRU's weights")
     return dict(W_yc=np.ascontiguousarray(_numpy(hs['weight']).T), b_y=np.array(_numpy(hs['bias']))[:, None])
 
+def _is_lstm(m) -> bool:
+    "An nn.LSTM, or the state_dict of one (4H rows per weight_hh_l0)"
+    if hasattr(m, 'state_dict'): return type(m).__name__ == 'LSTM' or any(type(c).__name__ == 'LSTM' for c in type(m).__mro__)
+    w = m.get('weight_hh_l0') if isinstance(m, dict) else None
+    return w is not None and len(np.shape(w)) == 2 and np.shape(w)[0] == 4 * np.shape(w)[1]
+
+def _other_cell(name:str) -> dict:
+    "The PyTorch mapping of another cell (from_torch, to_torch, torch_grads), found through the registry"
+    return get_cell(name).against['torch_mapping']
+
+def _kind(params) -> str:
+    "The cell of `params`, or of a stack's first layer"
+    return (params.layers[0][0] if isinstance(params, GRUStack) else params).cell_name
+
 def from_torch(gru,  # a torch.nn.GRU (any num_layers, bidirectional, bias, batch_first), a torch.nn.GRUCell, or a state_dict of either
                head=None,  # optional output head: a torch.nn.Linear(n_out, n_y) or its state_dict (weight, bias)
               ) -> GRUParams | GRUStack:
     "Reset-after `GRUParams` (one layer, one direction; an nn.GRUCell) or a `GRUStack` computing exactly what `gru` (and `head`) compute"
+    if _is_lstm(gru): return _other_cell('lstm')['from_torch'](gru, head)          # an nn.LSTM: the LSTM cell's mapping
     s = _torch_state(gru)
     H = s.arrays['weight_hh' + _torch_suffix(0, 0, s.cell)].shape[-1]
     layers, n_in = [], None
@@ -254,6 +270,7 @@ def to_torch(params:GRUParams|GRUStack,  # reset-after parameters: one layer (GR
             ) -> OrderedDict:
     "A state_dict (torch tensors) that `nn.GRU(n_x, n_a, num_layers, bidirectional=...).load_state_dict` accepts; the head via `to_torch_head`"
     import torch
+    if _kind(params) == 'lstm': return _other_cell('lstm')['to_torch'](params, bias)      # LSTM parameters: nn.LSTM's keys
     return OrderedDict((k, torch.from_numpy(np.ascontiguousarray(v))) for k, v in _torch_named(params, bias, cell, False, None, 'params').items())
 
 def to_torch_head(params:GRUParams|GRUStack) -> OrderedDict:
@@ -268,6 +285,7 @@ def torch_grads(grads:GRUParams|GRUStack,  # gradients from `loss_and_grads` or 
                 cell:bool=False,  # True: keyed like nn.GRUCell
                ) -> dict:
     "The gradients keyed like `named_parameters()` of the nn.GRU (or nn.GRUCell) and head, stored like `.grad`, as NumPy"
+    if _kind(grads) == 'lstm': return dict(_other_cell('lstm')['torch_grads'](grads, bias))
     return dict(_torch_named(grads, bias, cell, True, head_prefix, 'grads'))
 
 def from_torch_h0(h0,  # nn.GRU's initial state (num_layers·directions, m, H), tensor or array; an nn.GRUCell's (m, H)

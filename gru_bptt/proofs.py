@@ -8,7 +8,8 @@ from typing import NamedTuple
 import numpy as np
 from .forward import Params, cross_entropy, gru_cell_forward, head_logits, softmax, softmax_cross_entropy
 from .gradcheck import GradReport, check_grads
-from .cells import CELLS, cell_of
+from .basics import add_to_output, state_items, state_output
+from .cells import CELLS, cell_of, get_cell
 # the formulas the section pages prove, below this page's own code in this module:
 from .d_y_hat import dJ_dy_hat, one_hot
 from .d_c import dJ_dc, dJ_dc_from_y_hat, dJ_dz_y
@@ -35,44 +36,51 @@ def random_cell(n_x:int=3,  # input size
                 m:int=2,  # batch size
                 seed:int=0,  # one seed for parameters, inputs, labels and upstream gradient
                 scale:float=1.0,  # multiplies the weights: larger values push gates towards saturation
-                cell:str='gru',  # which registered cell (see CELLS)
+                cell:str='gru',  # a cell's name (see `get_cell`)
                ) -> RandomCell:
     "A random float64 step of `cell`: params, x (n_x, m), c_prev (n_a, m), labels y (m,), upstream gradient g (n_a, m)"
-    if cell not in CELLS: raise ValueError(f"cell: expected one of {', '.join(CELLS)}, got {cell!r}")
     rng = np.random.default_rng(seed + 1)
-    p = CELLS[cell].init_params(n_x, n_a, seed=seed).map(lambda a: a * scale)
-    return RandomCell(p, rng.standard_normal((n_x, m)), rng.uniform(-1, 1, (n_a, m)),
-                      rng.integers(0, n_a, m), rng.standard_normal((n_a, m)))
+    p = get_cell(cell).init_params(n_x, n_a, seed=seed).map(lambda a: a * scale)
+    x = rng.standard_normal((n_x, m))
+    c_prev = p.make_state({k: rng.uniform(-1, 1, (n, m)) for k, n in p._state_sizes().items()})  # every part
+    y = rng.integers(0, n_a, m)
+    g = p.make_state({k: rng.standard_normal((n, m)) for k, n in p._state_sizes().items()})   # on every part
+    return RandomCell(p, x, c_prev, y, g)
 
 # %% ../nbs/02_cellcheck.ipynb #4079b860
 def cell_loss(scene:RandomCell,  # the scene (any registered cell's parameters)
               **given,  # arrays to use instead of computing them: a parameter name, x, c_prev, an intermediate, y_hat
              ):
-    "J of one step (cross-entropy of softmax(c) + Σ g∘c), with any input, parameter or intermediate given"
+    "J of one step (cross-entropy of softmax(c) + Σ g∘c, g on every part of a state), with any input, parameter or intermediate given"
     cell, p = cell_of(scene.params), scene.params
     arrays = {n: given.pop(n) for n in list(given) if n in p.names}
     if arrays: p = p.replace(**arrays)
     x, c_prev, y_hat = given.pop('x', scene.x), given.pop('c_prev', scene.c_prev), given.pop('y_hat', None)
-    c, _ = cell.forward(x, c_prev, p, **given)
+    parts = {n[len('c_prev.'):]: given.pop(n) for n in list(given) if n.startswith('c_prev.')}   # a part of the state
+    if parts: c_prev = c_prev._replace(**parts)
+    s = cell.forward(x, c_prev, p, **given)[0]
+    c = state_output(s)                                                # the output part: the whole state for a GRU
     J = (softmax_cross_entropy(c[:, :, None], scene.y[:, None])[0] if y_hat is None
          else cross_entropy(y_hat[:, :, None], scene.y[:, None]))
+    if isinstance(s, tuple): return J + sum((g * a).sum() for g, a in zip(scene.g, s))   # g on every part
     return J + (scene.g * c).sum()
 
 # %% ../nbs/02_cellcheck.ipynb #d0be1223
 def cell_forward(scene:RandomCell):
-    "The scene's step forward: (c, cache, y_hat)"
+    "The scene's step forward: (c, cache, y_hat), c the state's output part"
     c, cache = cell_of(scene.params).forward(scene.x, scene.c_prev, scene.params)
-    return c, cache, softmax(c, axis=0)
+    return state_output(c), cache, softmax(state_output(c), axis=0)
 
 # %% ../nbs/02_cellcheck.ipynb #0504a41d
 def step_check(scene:RandomCell) -> GradReport:
     "Prove every output of the scene's cell's step backward (parameters, c⟨t−1⟩, x⟨t⟩) numerically"
     cell = cell_of(scene.params)
-    c, cache = cell.forward(scene.x, scene.c_prev, scene.params)
-    dc = scene.g + softmax_cross_entropy(c[:, :, None], scene.y[:, None])[1][:, :, 0]
+    s, cache = cell.forward(scene.x, scene.c_prev, scene.params)
+    c = state_output(s)
+    dc = add_to_output(scene.g, softmax_cross_entropy(c[:, :, None], scene.y[:, None])[1][:, :, 0])   # g (every part) + the loss's
     dc_prev, dx, grads = cell.backward(dc, cache, scene.params)
-    wrt = {**dict(scene.params.items()), 'c_prev': scene.c_prev, 'x': scene.x}
-    return check_grads(lambda d: cell_loss(scene, **d), wrt, {**grads, 'c_prev': dc_prev, 'x': dx})
+    wrt = {**dict(scene.params.items()), **dict(state_items('c_prev', scene.c_prev)), 'x': scene.x}
+    return check_grads(lambda d: cell_loss(scene, **d), wrt, {**grads, **dict(state_items('c_prev', dc_prev)), 'x': dx})
 
 # %% ../nbs/02_cellcheck.ipynb #a8346f79
 GRU_CHECKS = CELLS['gru'].checks  # the document's sections 2.1.1-2.1.8 and the output head

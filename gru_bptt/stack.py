@@ -8,6 +8,7 @@ from typing import NamedTuple
 import numpy as np
 from .forward import (GRUParams, _precision, check_array, check_labels, check_mask, check_params,
                               forward_over_time, head_logits, softmax_cross_entropy)
+from .basics import map_state, state_items
 from .gradcheck import GradReport, check_grads, rel_error
 from .d_head import dJ_dW_yc, dJ_db_y, dJ_dc_from_head
 from .cells import cell_of
@@ -166,12 +167,11 @@ def _check_c0(c0, stack:GRUStack, m:int) -> list:
     out = []
     for l, (layer, c) in enumerate(zip(stack.layers, c0)):
         if c is None: c = (None,) * len(layer)
-        if len(layer) == 1 and not isinstance(c, (tuple, list)): c = (c,)
+        if len(layer) == 1 and (not isinstance(c, (tuple, list)) or hasattr(c, '_fields')): c = (c,)   # a state of parts: one direction's
         if not isinstance(c, (tuple, list)) or len(c) != len(layer):
             raise ValueError(f'c0[{l}]: expected ' + ('a pair (forward, reverse) of (n_a, m) arrays for a bidirectional layer'
                                                       if len(layer) == 2 else 'an (n_a, m) array') + f', got {type(c).__name__}')
-        out.append(tuple(np.zeros((p.n_a, m), prec) if cd is None else
-                         check_array(cd, f'c0[{l}]' + (f'[{d}]' if len(layer) == 2 else ''), (p.n_a, m), '(n_a, m)', prec)
+        out.append(tuple(p.check_state(cd, m, f'c0[{l}]' + (f'[{d}]' if len(layer) == 2 else ''), prec)   # zeros if None
                          for d, (p, cd) in enumerate(zip(layer, c))))
     return out
 
@@ -187,7 +187,7 @@ def _stack_forward(X, stack:GRUStack, c0s:list, mask, impl:str) -> tuple:
             if impl == 'fused':
                 C_d, cache = fused_forward(np.ascontiguousarray(X_d), p, c0_d, mask); C_d = np.ascontiguousarray(C_d)
             else: C_d, cache = forward_over_time(cell_of(p).forward, X_d, c0_d, p, mask)
-            lasts.append(C_d[:, :, -1].copy())                               # the direction's last state, in its own time
+            lasts.append(C_d[:, :, -1].copy() if impl == 'fused' else map_state(np.copy, cache.last))   # in its own time
             outs.append(rev(C_d) if d else C_d)                               # R GRU(R X): back in the input's time
             layer_caches.append(cache)
         X = outs[0] if len(outs) == 1 else np.concatenate(outs, axis=0)       # [C→; C←]: the next layer's input
@@ -288,11 +288,13 @@ def stack_loss(X, Y, stack:GRUStack, c0=None, mask=None):
 
 # %% ../nbs/26_stack.ipynb #3ceaa8c6
 def _c0_items(c0s:list, stack:GRUStack) -> list:
-    "(name, array) pairs of the initial states: 'c0.l{l}' and 'c0.l{l}_reverse'"
-    return [(f'c0.{stack.layer_name(l, d)}', c) for l, cs in enumerate(c0s) for d, c in enumerate(cs)]
+    "(name, array) pairs of the initial states: 'c0.l{l}' and 'c0.l{l}_reverse' (with '.h', '.c', ... for parts)"
+    return [it for l, cs in enumerate(c0s) for d, c in enumerate(cs) for it in state_items(f'c0.{stack.layer_name(l, d)}', c)]
 
 def _c0_from(d:dict, stack:GRUStack) -> list:
-    return [tuple(d[f'c0.{stack.layer_name(l, k)}'] for k in range(len(layer))) for l, layer in enumerate(stack.layers)]
+    "The initial states of `_c0_items`' names, read back from `d`"
+    def one(p, name): return p.make_state({k: d[n] for k, (n, _) in zip(p.STATE, state_items(name, p.check_state(None, 1)))})
+    return [tuple(one(p, f'c0.{stack.layer_name(l, k)}') for k, p in enumerate(layer)) for l, layer in enumerate(stack.layers)]
 
 def stack_grad_check(X,  # (n_x, m, T) float64 inputs
                      Y,  # (m, T) integer labels

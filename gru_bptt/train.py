@@ -12,10 +12,8 @@ from fastcore.script import store_true
 from .script import check_fits, check_folder, fail, run_script, write_atomic
 from fastprogress.fastprogress import progress_bar
 from .forward import Params, VARIANTS
-from .cells import CELLS
-from .mgu import MGU
-
-_PLUGGED_IN = (MGU,)  # cells registered outside the core modules, for --cell: importing them registers them
+from .cells import cell_names, get_cell
+from .basics import state_items
 from .bptt import bptt_bytes, truncated_loss_and_grads
 from .forward import GRUParams
 from .fused import FusedWorkspace
@@ -210,7 +208,7 @@ def train(task:Task,  # the task (its seed fixes the batches)
     bptt = _count('bptt', bptt, none='the whole sequence'); _check_clip(clip)
     if out is not None: _check_out(Path(out))
     lr = DEFAULT_LR[optimiser] if lr is None and optimiser in DEFAULT_LR else lr
-    if cell not in CELLS: raise ValueError(f"cell: expected one of {', '.join(CELLS)}, got {cell!r}")
+    cell = get_cell(cell).name                                            # registered, installed, or 'module:NAME'
     if isinstance(task, CharText) and '\x00' in task.vocab:   # a checkpoint's strings end at a NUL: it could never resume
         raise ValueError(f'text: {getattr(task, "path", None) or "the text"} holds NUL characters (\\x00), which a checkpoint '
                          'cannot store; is it a binary file?')
@@ -223,7 +221,7 @@ def train(task:Task,  # the task (its seed fixes the batches)
                 raise ValueError(f'out: {out} holds a checkpoint already; resume it (resume=True, --resume), start again '
                                  'with overwrite=True (--overwrite: the old one is kept as checkpoint.prev.npz), or choose another folder')
             os.replace(ck, ck.with_name('checkpoint.prev.npz'))
-        params = CELLS[cell].init_params(task.n_x, n_a, n_y=task.n_y, seed=seed)
+        params = get_cell(cell).init_params(task.n_x, n_a, n_y=task.n_y, seed=seed)
         opt = make_optimizer(optimiser, params, lr)
         cfg = _config(task, n_a, optimiser, lr, m, bptt, clip, seed, cell)
         out = None if out is None else Path(out)
@@ -239,7 +237,7 @@ def train(task:Task,  # the task (its seed fixes the batches)
         def save(k_next, c_now, losses_now):
             nonlocal last_good
             meta = {**cfg, 'step': k_next, 'losses': np.asarray(losses_now, float)}
-            if c_now is not None: meta['c'] = c_now
+            if c_now is not None: meta.update(state_items('c', c_now))   # 'c', or 'c.h', 'c.c' for a state of parts
             if isinstance(task, CharText): meta['vocab'] = ''.join(task.vocab)
             if getattr(task, 'path', None): meta.update(_text_paths(task.path, out))
             try: save_checkpoint(ck_path, params, opt.state_dict(), meta)
@@ -328,14 +326,17 @@ def _restore(ck_path, params, opt, cfg, task):
                               f'got an array of shape {losses.shape} and dtype {losses.dtype}')
     if isinstance(task, CharText) and str(meta.get('vocab', '')) != ''.join(task.vocab):
         raise ValueError(f'resume: the text\'s vocabulary differs from the one in {ck_path}')
-    c = meta.get('c') if task.carry_state else None
-    if task.carry_state and step > 0 and c is None:
-        raise CheckpointError(f'{ck_path}: cannot resume, the checkpoint lacks meta.c (the state carried from batch to batch); '
+    keys = [k for k, _ in state_items('c', params.check_state(None, 1))]          # 'c', or 'c.h', 'c.c', ...
+    c = [meta.get(k) for k in keys] if task.carry_state else [None]
+    if task.carry_state and step > 0 and any(a is None for a in c):
+        raise CheckpointError(f'{ck_path}: cannot resume, the checkpoint lacks meta.{keys[0]} (the state carried from batch to batch); '
                               'start a new run (in another folder, to keep this checkpoint)')
-    if c is not None and (c.shape != (cfg['n_a'], cfg['m']) or c.dtype.kind != 'f'):
-        raise CheckpointError(f'{ck_path}: meta.c should have shape (n_a, m) = {(cfg["n_a"], cfg["m"])}, got {c.shape} of {c.dtype}')
+    for k, a in zip(keys, c):
+        if a is not None and (a.shape != (cfg['n_a'], cfg['m']) or a.dtype.kind != 'f'):
+            raise CheckpointError(f'{ck_path}: meta.{k} should have shape (n_a, m) = {(cfg["n_a"], cfg["m"])}, got {a.shape} of {a.dtype}')
+    c = None if c[0] is None else params.make_state(dict(zip(params.STATE, c)))
     layout = lambda p: [(n, a.shape, a.dtype) for n, a in p.items()]
-    if type(ck.params) is not type(params) or layout(ck.params) != layout(params):
+    if ck.params.kind != params.kind or layout(ck.params) != layout(params):   # by kind: a class may be a re-run notebook's
         raise CheckpointError(f'{ck_path}: its parameters, {ck.params!r}, do not fit this run, which has {params!r}')
     for n, a in params.items(): a[...] = getattr(ck.params, n)
     opt.load_state_dict(ck.optim)
@@ -349,10 +350,10 @@ OPTIM_SLOTS = {'sgd': 0, 'momentum': 1, 'adagrad': 1, 'adam': 2}  # parameter-si
 def train_bytes(batch:int, T:int, n_x:int, n_a:int, n_y:int, cell:str='gru', optimiser:str='adam') -> float:
     "Estimated peak bytes of a training run: a batch's BPTT and the batch itself, plus the parameters, their gradients "
     "(twice: raw and clipped), the optimiser's state and its update's temporaries"
-    size = dict(n_x=n_x, n_a=n_a, n_y=n_y)
-    cls = CELLS[cell].Params
+    size = dict(n_x=n_x, n_a=n_a, n_y=n_y)   # a cell's other size symbols (the LSTM's n_h) are its units, n_a
+    cls = get_cell(cell).Params
     spec = {**cls.SPEC, **cls.OPTIONAL, 'W_yc': (('n_a', 'n_y'), ''), 'b_y': (('n_y', 1), '')}
-    n_params = sum(math.prod(size.get(d, d) for d in dims) for dims, _ in spec.values())
+    n_params = sum(math.prod(size.get(d, n_a) if isinstance(d, str) else d for d in dims) for dims, _ in spec.values())
     return bptt_bytes(batch, T, n_x, n_a, n_y) + batch * T * (9 * n_x + 10 + n_y) + 8. * n_params * (5 + OPTIM_SLOTS.get(optimiser, 2))
 
 def _contradictions(given:dict, saved:dict, ck_path) -> None:
@@ -378,7 +379,7 @@ def gru_bptt_train(task:str=None,  # reber, copy, adding or text (default: reber
                    resume:store_true=False,  # continue from OUT/checkpoint.npz up to --steps (settings from the checkpoint)
                    overwrite:store_true=False,  # start again where OUT holds a checkpoint (the old one kept as checkpoint.prev.npz)
                    quiet:store_true=False,  # no progress bar
-                   cell:str=None,  # the cell: gru, mgu, rnn (any registered cell) (default: gru)
+                   cell:str=None,  # the cell: gru, mgu, rnn, lstm, an installed one, or module:NAME (default: gru)
                    variant:str=None,  # for --cell gru: reset_before (the document's) or reset_after (PyTorch's) (default: reset_before)
                    force:store_true=False,  # train even when a batch is estimated not to fit in memory
                   ) -> int:
@@ -389,6 +390,7 @@ def gru_bptt_train(task:str=None,  # reber, copy, adding or text (default: reber
             if resume and overwrite: raise ValueError('--overwrite: starts a new run, --resume continues one; give one of them')
             if resume:
                 ck_path = Path(out) / 'checkpoint.npz'
+                if cell is not None and ':' in cell: get_cell(cell)   # a cell named on the command line, registered before loading
                 if not ck_path.is_file(): raise ValueError(f'--resume: nothing to resume, {ck_path} does not exist or is not a file')
                 meta = load_checkpoint(ck_path).meta
                 _require(meta, ck_path, cli=True)
@@ -399,9 +401,11 @@ def gru_bptt_train(task:str=None,  # reber, copy, adding or text (default: reber
                              seq_len=seq_len, bptt=None if bptt == (saved['bptt'] or saved['seq_len']) else bptt,
                              clip=None if clip is None else float(clip), seed=seed)
                 if cell is not None or variant is not None:
-                    given['cell'] = 'gru_reset_after' if variant == 'reset_after' else cell or ('mgu' if saved['cell'] == 'mgu' else 'gru')
+                    given['cell'] = ('gru_reset_after' if variant == 'reset_after' else get_cell(cell).name if cell is not None
+                                     else 'gru' if saved['cell'] in ('gru', 'gru_reset_after') else saved['cell'])
                 _contradictions(given, saved, ck_path)
                 task, n_a, optimiser, lr, batch, seq_len, bptt, clip, seed, name = saved.values()
+                get_cell(name)                                   # a one-line error if no installed distribution provides it
                 if task == 'text': text = str(_find_text(meta, ck_path, text))
                 resuming = f'gru_bptt_train: resuming from step {get("step")} of {ck_path} (settings from the checkpoint)'
             else:
@@ -410,9 +414,10 @@ def gru_bptt_train(task:str=None,  # reber, copy, adding or text (default: reber
                         seq_len=seq_len, clip=clip, seed=seed, cell=cell, variant=variant).items())
                 if variant not in VARIANTS: raise ValueError(f"--variant: expected one of {', '.join(VARIANTS)}, got {variant!r}")
                 if cell != 'gru' and variant != 'reset_before': raise ValueError('--variant: applies to --cell gru only')
-                choices = [c for c in CELLS if c != 'gru_reset_after']
-                if cell not in choices: raise ValueError(f"--cell: expected one of {', '.join(choices)}, got {cell!r}")
-                name = 'gru_reset_after' if variant == 'reset_after' else cell
+                choices = [c for c in cell_names() if c != 'gru_reset_after']
+                if ':' not in cell and cell not in choices:
+                    raise ValueError(f"--cell: expected one of {', '.join(choices)}, or module:NAME, got {cell!r}")
+                name = 'gru_reset_after' if variant == 'reset_after' else get_cell(cell).name
             _check_options(task, text, n_a, optimiser, lr, steps, batch, seq_len, bptt, clip, seed, every)
             t = make_task(task, seed=seed, T=seq_len, text=text)
             T = getattr(t, 'T', seq_len)
