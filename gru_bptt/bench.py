@@ -326,6 +326,7 @@ def describe_machine(info:dict) -> str:
 def peak_memory_mb(name:str, run) -> float:
     "Peak memory (MB) of one call of a path, measured as the section *Method* says; NaN where it cannot be measured"
     if name in ('reference', 'fused', 'fused workspace', 'fused reset-after'):
+        F.clear_fused_cache()                                               # a default call's own buffers count: allocated in the call
         tracemalloc.start()
         try: tracemalloc.reset_peak(); run(); return tracemalloc.get_traced_memory()[1] / 2**20
         finally: tracemalloc.stop()

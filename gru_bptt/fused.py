@@ -7,11 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import chain, cycle
 from typing import NamedTuple
+import threading
 import numpy as np
 from .forward import GRUParams
 
 # %% auto #0
-__all__ = ['FusedWorkspace', 'FusedCache', 'fused_forward', 'fused_backward', 'FusedResult', 'fused_loss_and_grads']
+__all__ = ['FusedWorkspace', 'clear_fused_cache', 'FusedCache', 'fused_forward', 'fused_backward', 'FusedResult',
+           'fused_loss_and_grads']
 
 # %% ../nbs/31_fused.ipynb #becc02bb
 class FusedWorkspace:
@@ -39,6 +41,25 @@ class FusedWorkspace:
 def _take(workspace, name, shape, dtype):
     "A buffer from `workspace`, or a fresh array if there is none"
     return np.empty(shape, dtype) if workspace is None else workspace.take(name, shape, dtype)
+
+# %% ../nbs/31_fused.ipynb #a82112f6
+_CALL = threading.local()  # this thread's default-call buffers: .key, the last shape, and .workspace, its buffers
+
+def _call_workspace(X,  # (n_x, m, T) inputs of the call
+                    params:GRUParams,  # its parameters
+                   ) -> FusedWorkspace:  # this thread's workspace for that shape
+    "The buffers of a default call: this thread's, kept for the last shape; a new shape frees them first"
+    key = (X.shape, params.n_a, np.dtype(params.dtype))
+    if getattr(_CALL, 'key', None) != key:
+        clear_fused_cache()                                                  # the old shape's buffers go before new ones come
+        _CALL.key, _CALL.workspace = key, FusedWorkspace()
+    return _CALL.workspace
+
+def clear_fused_cache():
+    "Release the buffers this thread's default fused calls keep; the next default call allocates them again"
+    ws = getattr(_CALL, 'workspace', None)
+    if ws is not None: ws.claim()                                            # drops its last cache, which points back at it
+    _CALL.key = _CALL.workspace = None                                       # so the buffers are freed now, not at a gc
 
 # %% ../nbs/31_fused.ipynb #0410f00a
 _GATE_SIGNS = (-1, -1, 1)  # gate order everywhere: r, u, c; the two sigmoid gates are kept negated
@@ -345,12 +366,13 @@ def fused_loss_and_grads(X,  # (n_x, m, T) inputs
                          params:GRUParams,  # parameters, either variant, with or without a head, float32 or float64
                          c0,  # (n_a, m) initial state
                          mask=None,  # (m, T) bool, True = a real step; masked steps carry the state and add no loss
-                         workspace:FusedWorkspace|None=None,  # buffers kept between calls; None: fresh arrays (the default)
+                         workspace:FusedWorkspace|None=None,  # buffers kept between calls; None: this thread's default-call buffers
                         ) -> FusedResult:
     "The cross-entropy loss of the GRU and its gradients with respect to every parameter, X and c0; arguments trusted"
+    if workspace is None: workspace = _call_workspace(X, params)            # no workspace passed: this thread's own
     _, cache = fused_forward(X, params, c0, mask, workspace)
     loss, dC_out, head = _loss_block(cache.states[1:], Y, params, mask)
     grads, dX, dc0 = _backward(dC_out, cache)
     grads.update(head)
     return FusedResult(loss, {n: np.ascontiguousarray(grads[n]) for n, _ in params.items()}, dX, dc0,
-                       np.ascontiguousarray(cache.states[-1].T))
+                       cache.states[-1].T.copy())   # a copy: at m = 1 the transpose would be a view
