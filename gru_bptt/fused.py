@@ -4,15 +4,16 @@
 
 # %% ../nbs/31_fused.ipynb #97e4bb08
 from __future__ import annotations
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain, cycle
 from typing import NamedTuple
-import threading
+import os, threading
 import numpy as np
 from .forward import GRUParams
 
 # %% auto #0
-__all__ = ['FusedWorkspace', 'clear_fused_cache', 'FusedCache', 'fused_forward', 'fused_backward', 'FusedResult',
+__all__ = ['FusedWorkspace', 'clear_fused_cache', 'fast_loops', 'FusedCache', 'fused_forward', 'fused_backward', 'FusedResult',
            'fused_loss_and_grads']
 
 # %% ../nbs/31_fused.ipynb #becc02bb
@@ -60,6 +61,27 @@ def clear_fused_cache():
     ws = getattr(_CALL, 'workspace', None)
     if ws is not None: ws.claim()                                            # drops its last cache, which points back at it
     _CALL.key = _CALL.workspace = None                                       # so the buffers are freed now, not at a gc
+
+# %% ../nbs/31_fused.ipynb #1d0132a2
+_FAST = {}  # 'kernels': the module of compiled loops, or None without the `fast` extra; looked up at the first call
+
+def _fast():
+    "The compiled loops (gru_bptt.fast_kernels) if the `fast` extra is installed and switched on; else None"
+    on = getattr(_CALL, 'fast', None)                                        # fast_loops' choice in this thread, if any
+    if on is None: on = os.environ.get('GRU_BPTT_FAST', '1').strip() != '0'
+    if not on: return None
+    if 'kernels' not in _FAST:
+        from gru_bptt import fast_kernels                                    # imports numba: only now, at the first call
+        _FAST['kernels'] = fast_kernels if fast_kernels.AVAILABLE else None
+    return _FAST['kernels']
+
+@contextmanager
+def fast_loops(on:bool=True):  # True: the compiled loops (if the extra is installed); False: the NumPy loops
+    "Within the block, in this thread, the fused path runs the loops chosen here, whatever GRU_BPTT_FAST says"
+    before = getattr(_CALL, 'fast', None)
+    _CALL.fast = bool(on)
+    try: yield _fast() is not None                                            # whether the compiled loops run
+    finally: _CALL.fast = before
 
 # %% ../nbs/31_fused.ipynb #0410f00a
 _GATE_SIGNS = (-1, -1, 1)  # gate order everywhere: r, u, c; the two sigmoid gates are kept negated
@@ -150,8 +172,11 @@ def fused_forward(X,  # (n_x, m, T) inputs
     states = _take(workspace, 'states', (T + 1, m, n_a), dt); states[0] = c0.T
     gates, coef_uc = _take(workspace, 'gates', (T, 3, m, n_a), dt), _take(workspace, 'coef_uc', (2, T, m, n_a), dt)
     steps_mask = None if mask is None else np.ascontiguousarray(mask.T[:, :, None]).astype(dt)   # (T, m, 1)
-    steps = _forward_steps_after if params.variant == 'reset_after' else _forward_steps_before
-    steps(x_proj, params, states, gates, coef_uc[1], steps_mask)             # c̃ goes where its coefficient will be
+    fast = _fast()
+    if fast is not None: fast.forward(params, x_proj, states, gates, coef_uc[1], steps_mask)   # compiled, same buffers
+    else:
+        steps = _forward_steps_after if params.variant == 'reset_after' else _forward_steps_before
+        steps(x_proj, params, states, gates, coef_uc[1], steps_mask)         # c̃ goes where its coefficient will be
     cache = FusedCache(params, X_rows, x_proj, states, gates, coef_uc, steps_mask, workspace)
     if workspace is not None: workspace.cache = cache
     return states[1:].transpose(2, 1, 0), cache
@@ -331,12 +356,17 @@ def _backward(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the recurre
     if cache.spent: raise ValueError('cache: already used by a backward pass, or its workspace by a later forward, which overwrote '
                                      'its buffers; run fused_forward again')
     cache.spent = True
-    p, (T, m, n_a) = cache.params, dC_out.shape
-    _backward_coefficients(cache.states, cache.gates, cache.coef_uc)
+    p, (T, m, n_a), fast = cache.params, dC_out.shape, _fast()
     dc0 = np.empty((m, n_a), p.dtype)
-    steps = _backward_steps_after if p.variant == 'reset_after' else _backward_steps_before
-    cc_in, dZ_cc = steps(dC_out, cache, dc0)
-    dZ_rows = _gradient_rows(cache.x_proj, cache.gates)                       # over the gates, which are not needed any more
+    if fast is not None:                                                      # compiled: ∂J/∂z written as rows at once,
+        dZ_rows = cache.x_proj.reshape(T, m, 3, n_a)                          # over the projections, no longer needed
+        fast.backward(p, dC_out, cache.states, cache.gates, cache.coef_uc[1], dZ_rows, cache.coef_uc[0], dc0)
+        cc_in, dZ_cc = (cache.states[:-1], cache.coef_uc[0]) if p.variant == 'reset_after' else (cache.coef_uc[0], None)
+    else:
+        _backward_coefficients(cache.states, cache.gates, cache.coef_uc)
+        steps = _backward_steps_after if p.variant == 'reset_after' else _backward_steps_before
+        cc_in, dZ_cc = steps(dC_out, cache, dc0)
+        dZ_rows = _gradient_rows(cache.x_proj, cache.gates)                   # over the gates, which are not needed any more
     if p.variant != 'reset_after': dZ_cc = dZ_rows[:, :, 2]                    # ∂J/∂z_c read from the rows, so that …
     cache.gates = cache.x_proj = None                                         # … the gate-first copy is freed before the products
     grads = _weight_grads(cache.X_rows, cache.states[:-1], dZ_rows, cc_in, dZ_cc)
