@@ -14,7 +14,7 @@ except ImportError: numba = None
 
 # %% auto #0
 __all__ = ['AVAILABLE', 'expm1', 'sigmoid_neg', 'tanh', 'forward_before', 'forward_after', 'backward_before', 'backward_after',
-           'forward', 'backward', 'compile_kernels']
+           'forward', 'backward', 'step_products', 'compile_kernels']
 
 # %% ../nbs/32_fast.ipynb #22b7232d
 AVAILABLE = numba is not None and importlib.util.find_spec('scipy') is not None  # compiled: numba, and SciPy for its np.dot
@@ -232,6 +232,19 @@ def backward(params,  # GRUParams, either variant
         backward_before(dC_out, states, gates, c_tildes, _c(p.W_cc.T, dt),
                         _c(np.concatenate([p.W_rc, p.W_uc], axis=1).T, dt), rows, out, dc0,
                         np.empty((m, 2 * n), dt), np.empty((4, m, n), dt))
+
+# %% ../nbs/32_fast.ipynb #493d8e81
+@_compiled
+def step_products(a1,  # (T, m, k1) the first product's left operand per step
+                  W1,  # (k1, n1)
+                  out1,  # (m, n1) written
+                  a2,  # (T, m, k2) the second product's left operand per step
+                  W2,  # (k2, n2)
+                  out2,  # (m, n2) written
+                 ):
+    "Two products per step for T steps, as a compiled loop makes them: for timing the loops' products alone"
+    for t in range(a1.shape[0]):
+        _rec(a1[t], W1, out1); _rec(a2[t], W2, out2)
 
 # %% ../nbs/32_fast.ipynb #7459778c
 def compile_kernels() -> dict:  # dtype name -> seconds to compile (or load from the cache) the four loops
