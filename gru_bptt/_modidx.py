@@ -317,6 +317,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '', 'doc_host': '', 'git_url
                                 'gru_bptt.fused._backward_steps_before': ('fused.html#_backward_steps_before', 'gru_bptt/fused.py'),
                                 'gru_bptt.fused._call_workspace': ('fused.html#_call_workspace', 'gru_bptt/fused.py'),
                                 'gru_bptt.fused._fast': ('fused.html#_fast', 'gru_bptt/fused.py'),
+                                'gru_bptt.fused._fast_for': ('fused.html#_fast_for', 'gru_bptt/fused.py'),
                                 'gru_bptt.fused._forward_steps_after': ('fused.html#_forward_steps_after', 'gru_bptt/fused.py'),
                                 'gru_bptt.fused._forward_steps_before': ('fused.html#_forward_steps_before', 'gru_bptt/fused.py'),
                                 'gru_bptt.fused._gradient_rows': ('fused.html#_gradient_rows', 'gru_bptt/fused.py'),

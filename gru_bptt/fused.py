@@ -75,6 +75,13 @@ def _fast():
         _FAST['kernels'] = fast_kernels if fast_kernels.AVAILABLE else None
     return _FAST['kernels']
 
+_FAST_MAX_BLOCK = 8192  # the compiled loops run where a step's block m·n_a is at most this (see above)
+
+def _fast_for(m:int, n_a:int):
+    "The compiled loops for a call of batch `m` and state `n_a`, or None: the NumPy loops"
+    fast = _fast()
+    return fast if fast is not None and m * n_a <= _FAST_MAX_BLOCK else None
+
 @contextmanager
 def fast_loops(on:bool=True):  # True: the compiled loops (if the extra is installed); False: the NumPy loops
     "Within the block, in this thread, the fused path runs the loops chosen here, whatever GRU_BPTT_FAST says"
@@ -172,7 +179,7 @@ def fused_forward(X,  # (n_x, m, T) inputs
     states = _take(workspace, 'states', (T + 1, m, n_a), dt); states[0] = c0.T
     gates, coef_uc = _take(workspace, 'gates', (T, 3, m, n_a), dt), _take(workspace, 'coef_uc', (2, T, m, n_a), dt)
     steps_mask = None if mask is None else np.ascontiguousarray(mask.T[:, :, None]).astype(dt)   # (T, m, 1)
-    fast = _fast()
+    fast = _fast_for(m, n_a)
     if fast is not None: fast.forward(params, x_proj, states, gates, coef_uc[1], steps_mask)   # compiled, same buffers
     else:
         steps = _forward_steps_after if params.variant == 'reset_after' else _forward_steps_before
@@ -356,7 +363,8 @@ def _backward(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the recurre
     if cache.spent: raise ValueError('cache: already used by a backward pass, or its workspace by a later forward, which overwrote '
                                      'its buffers; run fused_forward again')
     cache.spent = True
-    p, (T, m, n_a), fast = cache.params, dC_out.shape, _fast()
+    p, (T, m, n_a) = cache.params, dC_out.shape
+    fast = _fast_for(m, n_a)
     dc0 = np.empty((m, n_a), p.dtype)
     if fast is not None:                                                      # compiled: ∂J/∂z written as rows at once,
         dZ_rows = cache.x_proj.reshape(T, m, 3, n_a)                          # over the projections, no longer needed
