@@ -54,6 +54,7 @@ def _call_workspace(X,  # (n_x, m, T) inputs of the call
     if getattr(_CALL, 'key', None) != key:
         clear_fused_cache()                                                  # the old shape's buffers go before new ones come
         _CALL.key, _CALL.workspace = key, FusedWorkspace()
+        _CALL.workspace.default_call = True                                  # keeps the large buffers only (see _backward_setup)
     return _CALL.workspace
 
 def clear_fused_cache():
@@ -252,7 +253,8 @@ def _backward_setup(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the r
     W_ruT = np.ascontiguousarray(np.stack([params.W_rc, params.W_uc]).transpose(0, 2, 1))
     # dc_parts[slot, part]: part 0 through the candidate, 1 ∂J/∂c⟨t⟩ (then its direct part), 2 through z_r, 3 through z_u,
     # 4 Comp-2 of step t−1; step t reads slot t % 2 and writes the parts' sum, ∂J/∂c⟨t−1⟩, into part 1 of the other slot
-    dc_parts = _take(workspace, 'dc_parts', (2, 5, m, n_a), dt)
+    own = workspace is not None and getattr(workspace, 'default_call', False)   # the default call's: not kept, freed
+    dc_parts = _take(None if own else workspace, 'dc_parts', (2, 5, m, n_a), dt)   # before the products, like fresh ones
     dc_parts[(T - 1) % 2, 1] = dC_out[T - 1]   # ∂J/∂c⟨T⟩: the last state is read from outside only
     slots = [(p[0], p[1], p[:2], p[2:4], p[4], p.reshape(5, m * n_a), dc_parts[1 - k, 1].reshape(m * n_a))   # per slot: part 0, 1,
              for k, p in enumerate(dc_parts)]                                # parts 0–1, parts 2–3, part 4, all five flat, the next ∂J/∂c
@@ -348,21 +350,25 @@ def _weight_grads(X_rows,  # (T m, n_x) inputs as rows
 # %% ../nbs/31_fused.ipynb #a95d0c53
 def _input_grad(dZ,  # (T, m, 3, n_a) ∂J/∂z [r | u | c] per step
                 params:GRUParams,  # the parameters
-               ) -> np.ndarray:  # (n_x, m, T) ∂J/∂X, contiguous
+                spare=None,  # a workspace buffer no longer needed, C-contiguous, for the rows of ∂J/∂X; None: a new array
+               ) -> np.ndarray:  # (n_x, m, T) ∂J/∂X, a new C-contiguous array
     "∂J/∂x of every step (2.1.8): one product over all rows with [W_rx | W_ux | W_cx]ᵀ, back in the document's layout"
     T, m, _, n_a = dZ.shape
     W_x = np.concatenate([params.W_rx, params.W_ux, params.W_cx], axis=1)   # (n_x, 3 n_a), the gates side by side
-    dX_rows = dZ.reshape(T * m, 3 * n_a) @ W_x.T                             # Σ over the gates of W_·x ∂J/∂z_·
-    return np.ascontiguousarray(dX_rows.reshape(T, m, -1).transpose(2, 1, 0))
+    n = T * m * params.n_x
+    out = spare.reshape(-1)[:n].reshape(T * m, -1) if spare is not None and spare.size >= n else None
+    dX_rows = np.matmul(dZ.reshape(T * m, 3 * n_a), W_x.T, out=out)          # Σ over the gates of W_·x ∂J/∂z_·
+    return dX_rows.reshape(T, m, -1).transpose(2, 1, 0).copy()              # a copy even where the transpose is contiguous
 
 # %% ../nbs/31_fused.ipynb #dde54cee
-def _backward(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the recurrence, for steps t = 0..T−1, contiguous
+def _backward(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the recurrence, t = 0..T−1, contiguous; or [it], given up
               cache:FusedCache,  # the cache of fused_forward, not yet used
              ) -> tuple:  # (dict of the cell's gradients, dX (n_x, m, T), dc0 (n_a, m))
     "The backward pass in the internal layout: coefficients, the variant's recurrence, then the products over all steps"
     if cache.spent: raise ValueError('cache: already used by a backward pass, or its workspace by a later forward, which overwrote '
                                      'its buffers; run fused_forward again')
     cache.spent = True
+    if isinstance(dC_out, list): dC_out = dC_out.pop()                       # the caller kept no reference: freed after the loop
     p, (T, m, n_a) = cache.params, dC_out.shape
     fast = _fast_for(m, n_a)
     dc0 = np.empty((m, n_a), p.dtype)
@@ -376,10 +382,12 @@ def _backward(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the recurre
         cc_in, dZ_cc = steps(dC_out, cache, dc0)
         dZ_rows = _gradient_rows(cache.x_proj, cache.gates)                   # over the gates, which are not needed any more
     if p.variant != 'reset_after': dZ_cc = dZ_rows[:, :, 2]                    # ∂J/∂z_c read from the rows, so that …
+    dC_out = None                                                             # not needed by the products
+    spare = None if cache.workspace is None else cache.gates if fast is not None else cache.x_proj   # a workspace's dead
     cache.gates = cache.x_proj = None                                         # … the gate-first copy is freed before the products
     grads = _weight_grads(cache.X_rows, cache.states[:-1], dZ_rows, cc_in, dZ_cc)
     if p.variant == 'reset_after': grads['b_cc'] = dZ_cc.reshape(T * m, n_a).sum(axis=0)[:, None]
-    return grads, _input_grad(dZ_rows, p), np.ascontiguousarray(dc0.T)
+    return grads, _input_grad(dZ_rows, p, spare), np.ascontiguousarray(dc0.T)   # buffer takes ∂J/∂X's rows
 
 def fused_backward(dC,  # (n_a, m, T) ∂J/∂c⟨t⟩ for t = 1..T from outside the recurrence (the states' upstream gradient)
                    cache:FusedCache,  # the cache of fused_forward; used up (its buffers are overwritten)
@@ -409,7 +417,7 @@ def fused_loss_and_grads(X,  # (n_x, m, T) inputs
     "The cross-entropy loss of the GRU and its gradients with respect to every parameter, X and c0; arguments trusted"
     if workspace is None: workspace = _call_workspace(X, params)            # no workspace passed: this thread's own
     _, cache = fused_forward(X, params, c0, mask, workspace)
-    loss, dC_out, head = _loss_block(cache.states[1:], Y, params, mask)
+    loss, *dC_out, head = _loss_block(cache.states[1:], Y, params, mask)     # [∂J/∂C], handed over to the backward
     grads, dX, dc0 = _backward(dC_out, cache)
     grads.update(head)
     return FusedResult(loss, {n: np.ascontiguousarray(grads[n]) for n, _ in params.items()}, dX, dc0,
