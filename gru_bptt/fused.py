@@ -76,7 +76,7 @@ def _fast():
         _FAST['kernels'] = fast_kernels if fast_kernels.AVAILABLE else None
     return _FAST['kernels']
 
-_FAST_MAX_BLOCK = 8192  # the compiled loops run where a step's block m·n_a is at most this (see above)
+_FAST_MAX_BLOCK = 2048  # the compiled loops run where a step's block m·n_a is at most this (see above)
 
 def _fast_for(m:int, n_a:int):
     "The compiled loops for a call of batch `m` and state `n_a`, or None: the NumPy loops"
