@@ -582,7 +582,7 @@ def profile_fused(m:int, T:int, n_x:int, n_a:int,  # the size
                  ) -> dict:  # phase -> ms (the `PROFILE_PHASES`), and 'total ms', 'faults', 'floor ms'
     "Where one `loss_and_grads(impl='fused')` call spends its time, phase by phase, with hand-placed timers"
     X, Y, p, c0 = make_problem(m, T, n_x, n_a, dtype)
-    now, fast = CLOCKS[clock], F._fast()                                    # the loops the call runs: compiled or NumPy
+    now, fast = CLOCKS[clock], F._fast_for(m, n_a)                          # the loops the call runs: compiled or NumPy
     ws, best = FusedWorkspace(), lambda f: min(_timed(f, now) for _ in range(repeats))
     F.fused_loss_and_grads(X, Y, p, c0, workspace=ws)                       # warm the workspace
     phases = _fused_phases if fast is None else lambda *a: _compiled_phases(*a[:5], fast, *a[5:])

@@ -3,7 +3,7 @@ and today's default call, with the compiled loops (if the `fast` extra is instal
 a workspace, timed in the same interleaved rounds as nn.GRU, JAX jit and the floors, one thread for every library
 (`limit_threads`), float32, on the benchmark's five sizes.
 
-    python tools/fused_then_and_now.py --then <commit> [--repeats 5] [--out nbs/bench_results/fused_then_and_now.csv]
+    python tools/fused_then_and_now.py --then <commit> [--repeats 5] [--clock wall|cpu] [--out nbs/bench_results/fused_then_and_now.csv]
 
 All are called as `fused_loss_and_grads(X, Y, params, c0)` (the workspace one with `workspace=`), without
 `loss_and_grads`' checks, so they compare like with like. Ratios are per row: `<path>/<peer>`.
@@ -25,6 +25,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--then', required=True, help='the commit whose fused path to compare with today\'s')
     ap.add_argument('--repeats', type=int, default=5)
+    ap.add_argument('--clock', default='wall', help="'wall' or 'cpu' (this process's CPU time: on a machine other processes share)")
     ap.add_argument('--out', default='nbs/bench_results/fused_then_and_now.csv')
     a = ap.parse_args()
     root = Path(__file__).resolve().parents[1]
@@ -47,7 +48,7 @@ def main():
                 try: runs[name] = PATH_SETUPS[name](X, Y, p, c0)
                 except PeerMissing as e: print(f'{name}: missing ({e})')
             for f in runs.values(): f()
-            cores = {}; times = time_paths(runs, a.repeats, cores=cores)
+            cores = {}; times = time_paths(runs, a.repeats, a.clock, cores=cores)
             row = dict(zip(('m', 'T', 'n_x', 'n_a'), size))
             for n, t in times.items(): row[f'{n} ms'] = min(t) * 1e3; row[f'{n} median ms'] = statistics.median(t) * 1e3; row[f'{n} cores'] = cores[n]
             for fused in fused_paths:
