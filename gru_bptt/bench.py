@@ -28,13 +28,14 @@ __all__ = ['SIZES', 'QUICK_SIZES', 'PATHS', 'FLOORS', 'SCALE_SIZES', 'RATIOS', '
 # %% ../nbs/50_bench.ipynb #1d9ad6ff
 SIZES = ((1, 100, 64, 128), (32, 100, 64, 128), (64, 50, 128, 256), (128, 100, 256, 512), (16, 200, 32, 64))  # (m, T, n_x, n_a)
 QUICK_SIZES = ((1, 20, 8, 16), (8, 10, 8, 16))  # seconds, for --quick and the tests
-PATHS = ('reference', 'fused', 'fused workspace', 'fused reset-after', 'nn.GRU', 'torch autograd', 'JAX jit',
+PATHS = ('reference', 'fused', 'fused workspace', 'fused NumPy loops', 'fused reset-after', 'nn.GRU', 'torch autograd', 'JAX jit',
          'floor', 'floor torch', 'floor XLA')
 FLOORS = ('floor', 'floor torch', 'floor XLA')  # the same products in NumPy's BLAS, PyTorch's, XLA's: the fastest is the machine floor
 SCALE_SIZES = tuple((16, T, 64, 256) for T in (250, 500, 1000, 2000)) + tuple((16, 500, 64, a) for a in (128, 512, 1024))  # m = 16
 RATIOS = (('fused/nn.GRU', 'fused', 'nn.GRU'), ('fused/JAX', 'fused', 'JAX jit'), ('fused/floor', 'fused', 'floor'),
           ('fused/machine floor', 'fused', 'machine floor'), ('workspace/fused', 'fused workspace', 'fused'),
-          ('reference/fused', 'reference', 'fused'), ('reset-after/reset-before', 'fused reset-after', 'fused'))
+          ('reference/fused', 'reference', 'fused'), ('reset-after/reset-before', 'fused reset-after', 'fused'),
+          ('NumPy loops/floor', 'fused NumPy loops', 'floor'), ('fused/NumPy loops', 'fused', 'fused NumPy loops'))
 
 # %% ../nbs/50_bench.ipynb #2197b5e7
 def make_problem(m:int, T:int, n_x:int, n_a:int,  # batch, steps, input size, state size
@@ -60,11 +61,14 @@ def _import(name, hint):
 # %% ../nbs/50_bench.ipynb #f1c7c2c3
 def numpy_path(impl:str,  # 'fused' or 'reference'
                workspace:bool=False,  # keep a FusedWorkspace between calls (fused only), as a training loop does
+               numpy_loops:bool=False,  # fused only: the NumPy loops over time even where the compiled ones are installed
               ):
-    "`loss_and_grads` with `impl`, with or without a workspace kept between the calls"
+    "`loss_and_grads` with `impl`, with or without a workspace kept between the calls, with the NumPy or the default loops"
     def setup(X, Y, params, c0):
         ws = FusedWorkspace() if workspace else None
-        run = lambda: loss_and_grads(X, Y, params, c0, impl, workspace=ws)
+        def run():
+            if not numpy_loops: return loss_and_grads(X, Y, params, c0, impl, workspace=ws)
+            with F.fast_loops(False): return loss_and_grads(X, Y, params, c0, impl, workspace=ws)
         run.workspace = ws
         return run
     return setup
@@ -212,6 +216,7 @@ def reset_after_path(X, Y, params:GRUParams, c0):
 
 # %% ../nbs/50_bench.ipynb #7a1807c6
 PATH_SETUPS = {'reference': numpy_path('reference'), 'fused': numpy_path('fused'), 'fused workspace': numpy_path('fused', True),
+               'fused NumPy loops': numpy_path('fused', numpy_loops=True),
                'fused reset-after': reset_after_path, 'nn.GRU': torch_gru_path, 'torch autograd': torch_model_path,
                'JAX jit': jax_path, 'floor': floor_path, 'floor torch': floor_torch_path, 'floor XLA': floor_xla_path}
 
@@ -239,9 +244,10 @@ def _start_xla(threads:int):
 
 @contextmanager
 def limit_threads(threads:int=1):
-    "Limit BLAS/OpenMP (threadpoolctl), PyTorch and, if JAX's client is not made yet, XLA to `threads` threads"
+    "Limit BLAS/OpenMP (threadpoolctl: NumPy's BLAS, and SciPy's for the compiled loops), PyTorch and, if JAX's client is not made yet, XLA to `threads` threads"
     if not isinstance(threads, (int, np.integer)) or threads < 1: raise ValueError(f'threads: expected a positive integer, got {threads!r}')
     _start_xla(threads)
+    if F._fast() is not None: import scipy.linalg                            # the compiled loops' BLAS, loaded so the limit reaches it
     torch, n_torch = sys.modules.get('torch'), None
     try: import torch; n_torch = torch.get_num_threads(); torch.set_num_threads(threads)
     except ImportError: torch = None
@@ -303,6 +309,10 @@ def machine_info(threads:int=1) -> dict:
     except ImportError: pass
     info['xla_kernels'] = _xla_kernels()
     info['xla_cpus'] = _XLA_CPUS.get('cpus', 'jax missing' if sys.modules.get('jax') is None else 'not limited (its client was made before)')
+    fast = F._fast()
+    info['fused loops'] = (f"compiled (numba {sys.modules['numba'].__version__}, SciPy {__import__('scipy').__version__})"
+                           if fast is not None else 'NumPy (GRU_BPTT_FAST=0)' if os.environ.get('GRU_BPTT_FAST', '').strip() == '0'
+                           else 'NumPy (the fast extra is not installed)')
     info['env'] = {k: os.environ.get(k) for k in ('OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE', 'OPENBLAS_NUM_THREADS',
                                                    'OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'XLA_FLAGS')}
     return info
@@ -318,6 +328,10 @@ def describe_machine(info:dict) -> str:
     if info.get('xla_kernels'):
         n = info.get('xla_cpus', '?')
         lines.append(f"JAX: {info['xla_kernels']}; XLA's threads on {n} CPU(s)" if isinstance(n, int) else f"JAX: {info['xla_kernels']}; XLA's threads: {n}")
+    if info.get('fused loops'):
+        took = info.get('compile s')
+        lines.append(f"fused loops: {info['fused loops']}" + (f"; compiled or loaded from the cache before any timed call in "
+                     + ', '.join(f'{v:.2f} s ({k})' for k, v in took.items()) if took else ''))
     if info['env'].get('OPENBLAS_CORETYPE'):
         lines.append(f"NOTE: OPENBLAS_CORETYPE={info['env']['OPENBLAS_CORETYPE']} is set: OpenBLAS runs that kernel, "
                      f"not necessarily the best for this CPU (OPENBLAS_L2_SIZE={info['env'].get('OPENBLAS_L2_SIZE')})")
@@ -326,7 +340,8 @@ def describe_machine(info:dict) -> str:
 # %% ../nbs/50_bench.ipynb #2336bd60
 def peak_memory_mb(name:str, run) -> float:
     "Peak memory (MB) of one call of a path, measured as the section *Method* says; NaN where it cannot be measured"
-    if name in ('reference', 'fused', 'fused workspace', 'fused reset-after'):
+    if name in ('reference', 'fused', 'fused workspace', 'fused NumPy loops', 'fused reset-after'):
+        F.clear_fused_cache()                                               # a default call's own buffers count: allocated in the call
         tracemalloc.start()
         try: tracemalloc.reset_peak(); run(); return tracemalloc.get_traced_memory()[1] / 2**20
         finally: tracemalloc.stop()
@@ -443,6 +458,7 @@ def run_bench(sizes=SIZES,  # (m, T, n_x, n_a) tuples
     rows, missing = [], {}
     with limit_threads(threads):
         info = {**machine_info(threads), 'clock': clock}
+        if F._fast() is not None: info['compile s'] = F._fast().compile_kernels()   # apart from every timed call
         for (m, T, n_x, n_a), dt in (progress_bar(grid) if progress else grid):
             problem = make_problem(m, T, n_x, n_a, dt)
             runs, row = {}, dict(m=m, T=T, n_x=n_x, n_a=n_a, dtype=dt)
@@ -520,6 +536,34 @@ def _fused_phases(X, Y, p:GRUParams, c0, ws:FusedWorkspace, now=time.perf_counte
     return {'input products': t1 - t0, 'forward steps': t2 - t1, 'loss block': t3 - t2, 'backward coefficients': t4 - t3,
             'backward steps': t5 - t4, 'gradient rows': t6 - t5, 'weight-gradient products': t7 - t6, 'dX product': t8 - t7}
 
+def _compiled_phases(X, Y, p:GRUParams, c0, ws:FusedWorkspace, fast, now=time.perf_counter) -> dict:
+    "The same call with the compiled loops (`fast`, gru_bptt.fast_kernels), phase by phase: seconds per phase"
+    (_, m, T), n_a, dt = X.shape, p.n_a, p.dtype
+    ws.claim(); t0 = now()
+    X_rows, x_proj = F._input_projections(X, p, ws); t1 = now()
+    states = ws.take('states', (T + 1, m, n_a), dt); states[0] = c0.T
+    gates, coef_uc = ws.take('gates', (T, 3, m, n_a), dt), ws.take('coef_uc', (2, T, m, n_a), dt)
+    fast.forward(p, x_proj, states, gates, coef_uc[1]); t2 = now()
+    loss, dC_out, _ = F._loss_block(states[1:], Y, p); t3 = now()
+    dc0, rows = np.empty((m, n_a), dt), x_proj.reshape(T, m, 3, n_a)
+    fast.backward(p, dC_out, states, gates, coef_uc[1], rows, coef_uc[0], dc0); t4 = now()
+    F._weight_grads(X_rows, states[:-1], rows, coef_uc[0], rows[:, :, 2]); t5 = now()
+    F._input_grad(rows, p); t6 = now()
+    return {'input products': t1 - t0, 'forward steps': t2 - t1, 'loss block': t3 - t2, 'backward coefficients': 0.,
+            'backward steps': t4 - t3, 'gradient rows': 0., 'weight-gradient products': t5 - t4, 'dX product': t6 - t5}
+
+def _compiled_step_products(p:GRUParams, ws:FusedWorkspace, T:int, m:int, fast, now=time.perf_counter) -> tuple:
+    "The compiled loops' products alone (reset before), the same shapes, in a compiled loop: (forward s, backward s)"
+    n_a, dt = p.n_a, p.dtype
+    W_ru, W_cc = np.ascontiguousarray(np.concatenate([-p.W_rc, -p.W_uc], axis=1)), np.ascontiguousarray(p.W_cc)
+    W_ccT, W_ruT = np.ascontiguousarray(p.W_cc.T), np.ascontiguousarray(np.concatenate([p.W_rc, p.W_uc], axis=1).T)
+    states = ws.buffers['states'][:(T + 1) * m * n_a].reshape(T + 1, m, n_a)
+    dZ_ru = ws.buffers['x_proj'][:2 * T * m * n_a].reshape(T, m, 2 * n_a)
+    wide, narrow = np.empty((m, 2 * n_a), dt), np.empty((m, n_a), dt)
+    t0 = now(); fast.step_products(states[:-1], W_ru, wide, states[1:], W_cc, narrow)
+    t1 = now(); fast.step_products(states[1:], W_ccT, narrow, dZ_ru, W_ruT, narrow)
+    return t1 - t0, now() - t1
+
 def _step_products(p:GRUParams, ws:FusedWorkspace, T:int, m:int, now=time.perf_counter) -> tuple:
     "The two step loops' matrix products alone, the fused loops' own calls on the workspace's buffers: (forward s, backward s)"
     n_a = p.n_a
@@ -546,17 +590,21 @@ def profile_fused(m:int, T:int, n_x:int, n_a:int,  # the size
                  ) -> dict:  # phase -> ms (the `PROFILE_PHASES`), and 'total ms', 'faults', 'floor ms'
     "Where one `loss_and_grads(impl='fused')` call spends its time, phase by phase, with hand-placed timers"
     X, Y, p, c0 = make_problem(m, T, n_x, n_a, dtype)
-    now = CLOCKS[clock]
+    now, fast = CLOCKS[clock], F._fast_for(m, n_a)                          # the loops the call runs: compiled or NumPy
     ws, best = FusedWorkspace(), lambda f: min(_timed(f, now) for _ in range(repeats))
     F.fused_loss_and_grads(X, Y, p, c0, workspace=ws)                       # warm the workspace
-    ph = [_fused_phases(X, Y, p, c0, ws, now) for _ in range(repeats)]
+    phases = _fused_phases if fast is None else lambda *a: _compiled_phases(*a[:5], fast, *a[5:])
+    ph = [phases(X, Y, p, c0, ws, now) for _ in range(repeats)]
     ph = {k: min(d[k] for d in ph) for k in ph[0]}
-    prods = [_step_products(p, ws, T, m, now) for _ in range(repeats)]
+    prods = [_step_products(p, ws, T, m, now) if fast is None else _compiled_step_products(p, ws, T, m, fast, now)
+             for _ in range(repeats)]
     prod_f, prod_b = min(a for a, _ in prods), min(b for _, b in prods)
-    tiny = make_problem(1, T, 1, 1, dtype); tiny_ws = FusedWorkspace()
-    F.fused_loss_and_grads(*tiny, workspace=tiny_ws)
-    tiny_ph = [_fused_phases(*tiny, tiny_ws, now) for _ in range(repeats)]
-    py_f, py_b = (min(d[k] for d in tiny_ph) for k in ('forward steps', 'backward steps'))
+    if fast is None:                                                         # NumPy loops: the cost of calling, measured at size 1
+        tiny = make_problem(1, T, 1, 1, dtype); tiny_ws = FusedWorkspace()
+        F.fused_loss_and_grads(*tiny, workspace=tiny_ws)
+        tiny_ph = [_fused_phases(*tiny, tiny_ws, now) for _ in range(repeats)]
+        py_f, py_b = (min(d[k] for d in tiny_ph) for k in ('forward steps', 'backward steps'))
+    else: py_f = py_b = 0.                                                   # compiled loops: no per-step Python
     fresh, warm = best(lambda: F.fused_loss_and_grads(X, Y, p, c0)), best(lambda: F.fused_loss_and_grads(X, Y, p, c0, workspace=ws))
     f0 = _minor_faults(); F.fused_loss_and_grads(X, Y, p, c0); faults = _minor_faults() - f0
     total = best(lambda: loss_and_grads(X, Y, p, c0, 'fused'))
@@ -676,7 +724,7 @@ def gru_bptt_bench(sizes:str=None,  # comma-separated m x T x n_x x n_a, e.g. 1x
                    out:str='bench_results',  # folder for bench.csv, bench.png and machine.json
                    quick:store_true=False,  # a tiny grid with 1 repeat: seconds, to check the installation
                    paths:str=','.join(PATHS),  # comma-separated paths to run
-                   grid:str='default',  # 'default' (the issue's sizes) or 'scale' (m = 16, long sequences, large states: minutes)
+                   grid:str='default',  # 'default' (the five sizes of SIZES) or 'scale' (m = 16, long sequences, large states: minutes)
                    profile:store_true=False,  # also profile the fused path on the grid's sizes (first dtype), saved as profile.csv
                    clock:str='wall',  # 'wall' (elapsed) or 'cpu' (this process's CPU time: for a machine other processes share)
                   ) -> int:
