@@ -129,77 +129,7 @@
   };
   window.smalldocsMath();  // deferred scripts run in order, so KaTeX, when the page has maths, has loaded
 
-  // ---- search
-  let index = null, fuse = null;
-  const loadIndex = async () => {
-    if (index) return;
-    try {
-      // search index: written by tools/build_docs.py. A <script> loads from file://, where fetch() is refused;
-      // search.json is the fallback. One load, however many calls wait for it.
-      window.smalldocsSearchIndexLoading = window.smalldocsSearchIndexLoading || new Promise((resolve, reject) => {
-        if (Array.isArray(window.smalldocsSearchIndex)) { resolve(window.smalldocsSearchIndex); return; }
-        const s = document.createElement("script");
-        s.src = offset + "search_index.js";
-        s.onload = () => (Array.isArray(window.smalldocsSearchIndex) ? resolve(window.smalldocsSearchIndex) : reject(new Error("empty")));
-        s.onerror = () => reject(new Error("search_index.js did not load"));
-        document.head.appendChild(s);
-      }).catch(() => fetch(offset + "search.json").then((r) => r.json()));
-      index = await window.smalldocsSearchIndexLoading;
-    } catch (e) { index = []; }
-    if (window.Fuse) {
-      fuse = new window.Fuse(index, {
-        keys: [{ name: "title", weight: 2 }, { name: "section", weight: 2 }, { name: "text", weight: 1 }],
-        ignoreLocation: true, threshold: 0.3, minMatchCharLength: 2, includeMatches: false,
-      });
-    }
-  };
-  const escapeHtml = (s) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
-  const snippet = (text, q) => {
-    const i = text.toLowerCase().indexOf(q.toLowerCase().split(/\s+/)[0] || "");
-    const start = Math.max(0, i - 60);
-    let s = escapeHtml(text.slice(start, start + 200));
-    q.split(/\s+/).filter((w) => w.length > 1).forEach((w) => {
-      s = s.replace(new RegExp("(" + w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + ")", "ig"), "<mark>$1</mark>");
-    });
-    return (start ? "…" : "") + s;
-  };
-  $$(".smalldocs-search").forEach((box) => {
-    const input = $("input", box), results = $(".smalldocs-search-results", box);
-    let active = -1;
-    const show = (html) => { results.innerHTML = html; results.classList.add("show"); active = -1; };
-    const hide = () => results.classList.remove("show");
-    const run = async () => {
-      const q = input.value.trim();
-      if (q.length < 2) { hide(); return; }
-      await loadIndex();
-      const limit = parseInt(box.dataset.limit, 10) || 20;
-      const hits = fuse ? fuse.search(q, { limit }).map((h) => h.item)
-        : index.filter((e) => (e.title + " " + e.section + " " + e.text).toLowerCase().includes(q.toLowerCase())).slice(0, limit);
-      if (!hits.length) { show('<div class="search-none">No results</div>'); return; }
-      show(hits.map((e) => `<a class="search-result" href="${offset}${e.href}">` +
-        `<div class="search-result-title">${escapeHtml(e.title)}</div>` +
-        (e.section ? `<div class="search-result-section">${escapeHtml(e.section)}</div>` : "") +
-        `<div class="search-result-text">${snippet(e.text, q)}</div></a>`).join(""));
-    };
-    let timer = null;
-    input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(run, 120); });
-    input.addEventListener("focus", () => { loadIndex(); if (input.value.trim().length > 1) run(); });
-    input.addEventListener("keydown", (ev) => {
-      const items = $$(".search-result", results);
-      if (ev.key === "Escape") { hide(); input.blur(); return; }
-      if (!items.length) return;
-      if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
-        ev.preventDefault();
-        active = (active + (ev.key === "ArrowDown" ? 1 : -1) + items.length) % items.length;
-        items.forEach((it, i) => it.classList.toggle("active", i === active));
-        items[active].scrollIntoView({ block: "nearest" });
-      } else if (ev.key === "Enter") {
-        ev.preventDefault();
-        (items[active] || items[0]).click();
-      }
-    });
-    document.addEventListener("click", (ev) => { if (!box.contains(ev.target)) hide(); });
-  });
+  // ---- search: site_libs/search/search.js drives the search boxes (written by tools/search_index.py)
   // the keys that focus search: search.keyboard-shortcut when the site sets it, else / as before; Ctrl-K or Cmd-K too
   const keyed = $("[data-keyboard-shortcut]");
   let searchKeys = ["/"];
