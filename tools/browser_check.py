@@ -53,7 +53,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from learner_pages import FOLD_CLASS, LEARNER_PAGES, ONE_SCREEN_CLASS, TEST_LINE, is_learner, page_of, reading_order  # noqa: E402
+from learner_pages import LEARNER_PAGES, ONE_SCREEN_CLASS, TEST_LINE, is_learner, page_of, reading_order  # noqa: E402
 import search_check  # noqa: E402  (tools/search_check.py: the search's query tables and checks)
 
 ROOT = Path(__file__).resolve().parent.parent
