@@ -21,6 +21,8 @@ HEAD_SPEC = {'W_yc': (('n_a', 'n_y'), 'output head, from the state'), 'b_y': (('
 
 def _dims_str(dims): return '(' + ', '.join(str(d) for d in dims) + ')'
 
+_SPECS = {}  # (Params class, its settings, has a head) -> its spec: the same for every instance of that kind
+
 class Params:
     "Base class of a cell's parameters: the arrays named in the subclass's `SPEC` table, plus an optional output head"
     SPEC = {}  # name -> (shape in 'n_x', 'n_a', 'n_y' and integers, meaning): the cell's arrays, all required
@@ -36,6 +38,8 @@ class Params:
                                **{n: 'np.ndarray | None' for n in {**HEAD_SPEC, **cls.OPTIONAL}}, **own}
         for n in {**HEAD_SPEC, **cls.OPTIONAL}: setattr(cls, n, None)
         dataclass(eq=False, repr=False)(cls)
+        arrays = {**cls.SPEC, **cls.OPTIONAL, **HEAD_SPEC}
+        cls._SETTINGS = tuple(f.name for f in fields(cls) if f.name not in arrays)   # read once: a call reads them often
         if cls.kind: PARAMS_KINDS[cls.kind] = cls
 
     @classmethod
@@ -44,9 +48,16 @@ class Params:
         return ()
     @property
     def spec(self) -> dict:
-        "The arrays this instance has, name -> (shape, meaning): the cell's spec, its variant's arrays, the head"
-        extra = {n: self.OPTIONAL[n] for n in self.optional_for(**self._settings())}
-        return {**self.SPEC, **extra, **(self.head_spec() if self.has_head else {})}
+        "The arrays this instance has, name -> (shape, meaning): the cell's spec, its variant's arrays, the head (shared: do not modify)"
+        settings = self._settings()
+        key = (type(self), tuple(settings.values()), self.has_head)          # a call reads it often: built once per kind
+        try: return _SPECS[key]
+        except (KeyError, TypeError): pass                                   # TypeError: a setting that cannot be a key
+        extra = {n: self.OPTIONAL[n] for n in self.optional_for(**settings)}
+        spec = {**self.SPEC, **extra, **(self.head_spec() if self.has_head else {})}
+        try: _SPECS[key] = spec
+        except TypeError: pass
+        return spec
     @classmethod
     def units(cls) -> str: return next(iter(cls.STATE.values()))  # the size symbol of the output part: n_a, n_h, ...
     @classmethod
@@ -77,8 +88,7 @@ class Params:
     def cell_name(self) -> str: return self.kind  # the cell that runs these parameters (see the cells page)
     def _settings(self) -> dict:
         "Fields that are not arrays (e.g. the GRU's variant), carried along by map, copy, replace and like"
-        arrays = {**self.SPEC, **self.OPTIONAL, **HEAD_SPEC}
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in arrays}
+        return {n: getattr(self, n) for n in type(self)._SETTINGS}
     def like(self, arrays:dict):
         "An instance of the same class and settings holding `arrays` (name -> array), e.g. gradients"
         return type(self)(**arrays, **self._settings())
@@ -127,13 +137,13 @@ class Params:
         prec, size = None, {}
         for n, a in items:  # read the sizes off the first array that has each, checking its rank on the way
             dims = spec[n][0]
-            check_array(a, f'params.{n}', (None,) * len(dims), _dims_str(dims), prec)
+            check_array(a, f'params.{n}', (None,) * len(dims), dims, prec, finite=False)   # finite: checked next
             prec = prec or _precision(a.dtype)
             for i, d in enumerate(dims):
                 if isinstance(d, str): size.setdefault(d, a.shape[i])
         for n, a in items:
             dims = spec[n][0]
-            check_array(a, f'params.{n}', tuple(size.get(d, d) for d in dims), _dims_str(dims), prec)
+            check_array(a, f'params.{n}', tuple(size.get(d, d) for d in dims), dims, prec)
         return self
 
 # %% ../nbs/00_basics.ipynb #fdfbd371
@@ -199,13 +209,16 @@ _FLOAT_KINDS = (np.float32, np.float64, np.complex64, np.complex128)
 
 def _precision(dtype): return np.finfo(dtype).dtype  # float32 for complex64, float64 for complex128
 
-def check_array(a, name:str, shape:tuple, dims:str='', precision=None) -> np.ndarray:
+def _dims_text(dims): return dims if isinstance(dims, str) else _dims_str(dims)   # symbols are written out only for a message
+
+def check_array(a, name:str, shape:tuple, dims:str|tuple='', precision=None, finite:bool=True) -> np.ndarray:
     "Check `a` is a finite float (or complex) array of `shape` (None = any size >= 1); return it as an array"
     if not isinstance(a, np.ndarray):
-        raise TypeError(f'{name}: expected a numpy array of shape {dims or shape}, got {type(a).__name__}')
+        raise TypeError(f'{name}: expected a numpy array of shape {_dims_text(dims) or shape}, got {type(a).__name__}')
     if a.dtype not in _FLOAT_KINDS:
         raise TypeError(f'{name}: expected a float32 or float64 array, got dtype {a.dtype}')
     if a.ndim != len(shape) or any(s is not None and s != g for s, g in zip(shape, a.shape)):
+        dims = _dims_text(dims)
         want = dims or str(tuple('?' if s is None else s for s in shape))
         raise ValueError(f'{name}: expected shape {want}' + (f' = {shape}' if dims and None not in shape else '')
                          + f', got {a.shape}')
@@ -213,7 +226,7 @@ def check_array(a, name:str, shape:tuple, dims:str='', precision=None) -> np.nda
     if precision is not None and _precision(a.dtype) != precision:
         raise TypeError(f'{name}: dtype {a.dtype} does not match the parameters\' {precision}; '
                         f'convert with .astype(np.{precision})')
-    if not np.isfinite(a).all():
+    if finite and not np.isfinite(a).all():
         raise ValueError(f'{name}: contains NaN or inf ({int((~np.isfinite(a)).sum())} of {a.size} entries)')
     return a
 

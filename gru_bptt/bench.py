@@ -540,15 +540,15 @@ def _compiled_phases(X, Y, p:GRUParams, c0, ws:FusedWorkspace, fast, now=time.pe
     "The same call with the compiled loops (`fast`, gru_bptt.fast_kernels), phase by phase: seconds per phase"
     (_, m, T), n_a, dt = X.shape, p.n_a, p.dtype
     ws.claim(); t0 = now()
-    X_rows, x_proj = F._input_projections(X, p, ws); t1 = now()
+    X_rows, x_rows = F._input_rows(X, p, fast, ws); t1 = now()
     states = ws.take('states', (T + 1, m, n_a), dt); states[0] = c0.T
     gates, coef_uc = ws.take('gates', (T, 3, m, n_a), dt), ws.take('coef_uc', (2, T, m, n_a), dt)
-    fast.forward(p, x_proj, states, gates, coef_uc[1]); t2 = now()
-    loss, dC_out, _ = F._loss_block(states[1:], Y, p); t3 = now()
-    dc0, rows = np.empty((m, n_a), dt), x_proj.reshape(T, m, 3, n_a)
+    fast.forward(p, x_rows, states, gates, coef_uc[1]); t2 = now()
+    loss, dC_out, _ = F._loss_block(states[1:], Y, p, fast=fast); t3 = now()
+    dc0, rows = np.empty((m, n_a), dt), x_rows
     fast.backward(p, dC_out, states, gates, coef_uc[1], rows, coef_uc[0], dc0); t4 = now()
     F._weight_grads(X_rows, states[:-1], rows, coef_uc[0], rows[:, :, 2]); t5 = now()
-    F._input_grad(rows, p); t6 = now()
+    F._input_grad(rows, p, fast=fast); t6 = now()
     return {'input products': t1 - t0, 'forward steps': t2 - t1, 'loss block': t3 - t2, 'backward coefficients': 0.,
             'backward steps': t4 - t3, 'gradient rows': 0., 'weight-gradient products': t5 - t4, 'dX product': t6 - t5}
 
@@ -590,7 +590,7 @@ def profile_fused(m:int, T:int, n_x:int, n_a:int,  # the size
                  ) -> dict:  # phase -> ms (the `PROFILE_PHASES`), and 'total ms', 'faults', 'floor ms'
     "Where one `loss_and_grads(impl='fused')` call spends its time, phase by phase, with hand-placed timers"
     X, Y, p, c0 = make_problem(m, T, n_x, n_a, dtype)
-    now, fast = CLOCKS[clock], F._fast_for(m, n_a)                          # the loops the call runs: compiled or NumPy
+    now, fast = CLOCKS[clock], F._fast()                          # the loops the call runs: compiled or NumPy
     ws, best = FusedWorkspace(), lambda f: min(_timed(f, now) for _ in range(repeats))
     F.fused_loss_and_grads(X, Y, p, c0, workspace=ws)                       # warm the workspace
     phases = _fused_phases if fast is None else lambda *a: _compiled_phases(*a[:5], fast, *a[5:])

@@ -4,17 +4,19 @@
 
 # %% ../nbs/32_fast.ipynb #ca763f3c
 from __future__ import annotations
-import importlib.util, time
+import ctypes, glob, importlib.util, os, time
 import numpy as np
 try:
     import numba
     from numba.core import types
-    from numba.extending import intrinsic
+    from numba.extending import intrinsic, overload
+    from llvmlite import ir
 except ImportError: numba = None
 
 # %% auto #0
-__all__ = ['AVAILABLE', 'expm1', 'sigmoid_neg', 'tanh', 'forward_before', 'forward_after', 'backward_before', 'backward_after',
-           'forward', 'backward', 'step_products', 'compile_kernels']
+__all__ = ['AVAILABLE', 'BLAS', 'expm1', 'expm1_32', 'exp', 'sigmoid_neg', 'tanh', 'find_blas', 'forward_before', 'forward_after',
+           'backward_before', 'backward_after', 'swap_outer', 'softmax_xent', 'input_weights', 'forward', 'backward',
+           'step_products', 'compile_kernels']
 
 # %% ../nbs/32_fast.ipynb #22b7232d
 AVAILABLE = numba is not None and importlib.util.find_spec('scipy') is not None  # compiled: numba, and SciPy for its np.dot
@@ -53,26 +55,173 @@ def expm1(x):
     scaled = ((1.0 + q) * _as_float((h + 1023) << 52)) * _as_float((k - h + 1023) << 52) - 1.0   # 2^h 2^(k−h) e^r − 1
     return q if k == 0 else scaled
 
-@_inline
-def sigmoid_neg(z):
-    "σ(−z) = 1/(1 + e^z) = 1/(2 + expm1(z)), in float64: the gates, whose pre-activations the fused path keeps negated"
-    return 1.0 / (2.0 + expm1(z))
+if numba is not None:
+    @intrinsic
+    def _as_float32(typingctx, bits):
+        "The float32 whose IEEE bits are the int32 `bits`"
+        def codegen(context, builder, signature, args): return builder.bitcast(args[0], context.get_value_type(types.float32))
+        return types.float32(types.int32), codegen
+else:
+    def _as_float32(bits): return np.int32(bits).view(np.float32)
+
+_F32, _I1, _I23, _I127 = np.float32, np.int32(1), np.int32(23), np.int32(127)
+_LN2_HI32, _LN2_LO32, _INV_LN2_32 = _F32(0.693359375), _F32(-2.12194440e-4), _F32(1.44269504088896341)
 
 @_inline
+def expm1_32(x):
+    "e^x − 1 in float32 arithmetic: the same reduction, the series to r⁷/7! (the next term is under half a float32 unit)"
+    x = _F32(x)
+    if x > _F32(89.0): x = _F32(89.0)                                        # e^89 overflows float32: inf, as it should
+    if x < _F32(-104.0): x = _F32(-104.0)                                    # e^−104 is below float32's smallest number
+    kf = np.floor(x * _INV_LN2_32 + _F32(0.5))
+    r = (x - kf * _LN2_HI32) - kf * _LN2_LO32
+    q = r + r * r * (_F32(1/2) + r * (_F32(1/6) + r * (_F32(1/24) + r * (_F32(1/120) + r * (_F32(1/720) + r * _F32(1/5040))))))
+    k = np.int32(kf); h = k >> _I1
+    scaled = ((_F32(1.0) + q) * _as_float32((h + _I127) << _I23)) * _as_float32((k - h + _I127) << _I23) - _F32(1.0)
+    return q if k == 0 else scaled
+
+def exp(x):
+    "e^x in the precision of x, from the same reduction (no − 1: e^x of a very negative x keeps its relative accuracy)"
+    return np.exp(x)
+
+@_inline
+def _exp64(x):
+    "e^x in float64: `expm1`'s steps without the − 1"
+    x = min(max(np.float64(x), -746.0), 710.0)
+    kf = np.floor(x * _INV_LN2 + 0.5)
+    r = (x - kf * _LN2_HI) - kf * _LN2_LO
+    q = r + r * r * (1/2 + r * (1/6 + r * (1/24 + r * (1/120 + r * (1/720 + r * (1/5040 + r * (1/40320 + r * (
+        1/362880 + r * (1/3628800 + r * (1/39916800 + r * (1/479001600 + r * (1/6227020800))))))))))))
+    k = np.int64(kf); h = k >> 1
+    return ((1.0 + q) * _as_float((h + 1023) << 52)) * _as_float((k - h + 1023) << 52)
+
+@_inline
+def _exp32(x):
+    "e^x in float32: `expm1_32`'s steps without the − 1"
+    x = min(max(_F32(x), _F32(-104.0)), _F32(89.0))
+    kf = np.floor(x * _INV_LN2_32 + _F32(0.5))
+    r = (x - kf * _LN2_HI32) - kf * _LN2_LO32
+    q = r + r * r * (_F32(1/2) + r * (_F32(1/6) + r * (_F32(1/24) + r * (_F32(1/120) + r * (_F32(1/720) + r * _F32(1/5040))))))
+    k = np.int32(kf); h = k >> _I1
+    return ((_F32(1.0) + q) * _as_float32((h + _I127) << _I23)) * _as_float32((k - h + _I127) << _I23)
+
+def sigmoid_neg(z):
+    "σ(−z) = 1/(1 + e^z) = 1/(2 + expm1(z)), in the precision of z: the gates, whose pre-activations the fused path keeps negated"
+    return 1.0 / (2.0 + expm1(z))
+
 def tanh(x):
-    "tanh x = −expm1(−2|x|)/(2 + expm1(−2|x|)) with the sign of x, in float64"
+    "tanh x = −expm1(−2|x|)/(2 + expm1(−2|x|)) with the sign of x, in the precision of x"
     em = expm1(-2.0 * abs(np.float64(x))); t = -em / (2.0 + em)
     return t if x >= 0 else -t
 
-# %% ../nbs/32_fast.ipynb #bb548f8b
-@_compiled
-def _rec(a, W, out):
-    "out = a @ W for one step's rows; one row (m = 1) as a matrix-vector product"
-    if a.shape[0] == 1: np.dot(a[0], W, out[0])
-    else: np.dot(a, W, out)
+def _is32(x): return isinstance(x, types.Float) and x.bitwidth == 32
+
+if numba is not None:                                                        # compiled: float32 arguments get float32 arithmetic
+    @overload(sigmoid_neg, inline='always')
+    def _sigmoid_neg(z):
+        if _is32(z): return lambda z: _F32(1.0) / (_F32(2.0) + expm1_32(z))
+        return lambda z: 1.0 / (2.0 + expm1(z))
+
+    @overload(exp, inline='always')
+    def _exp(x):
+        if _is32(x): return lambda x: _exp32(x)
+        return lambda x: _exp64(x)
+
+    @overload(tanh, inline='always')
+    def _tanh(x):
+        if _is32(x):
+            def tanh32(x):
+                em = expm1_32(_F32(-2.0) * abs(x)); t = -em / (_F32(2.0) + em)
+                return t if x >= _F32(0.0) else -t
+            return tanh32
+        def tanh64(x):
+            em = expm1(-2.0 * abs(np.float64(x))); t = -em / (2.0 + em)
+            return t if x >= 0 else -t
+        return tanh64
+
+# %% ../nbs/32_fast.ipynb #780dcc9c
+def _numpy_blas_files() -> list:  # paths of shared libraries that may be NumPy's BLAS, the loaded ones first
+    "Files of the BLAS NumPy loaded: from this process's memory map where there is one (Linux), then beside NumPy's files"
+    found = []
+    try:
+        with open('/proc/self/maps') as f: found += [l.split()[-1] for l in f if 'blas' in l.lower() and l.split()[-1].startswith('/')]
+    except OSError: pass
+    root = os.path.dirname(np.__file__)
+    for pattern in ('../numpy.libs/*blas*', '.dylibs/*blas*', '../numpy.libs/*blas*.dll'):
+        found += sorted(glob.glob(os.path.join(root, pattern)))
+    return list(dict.fromkeys(found))
+
+_NAMES = (('scipy_cblas_', '64_', 64), ('cblas_', '64_', 64), ('scipy_cblas_', '', 32), ('cblas_', '', 32))
+
+def find_blas() -> np.ndarray:  # int64 [sgemm, dgemm, sgemv, dgemv addresses, integer bits]; all zeros if none is found
+    "The CBLAS of the library NumPy uses, as addresses the compiled loops call; zeros: they use np.dot (SciPy's BLAS)"
+    for path in _numpy_blas_files():
+        try: lib = ctypes.CDLL(path)
+        except OSError: continue
+        for prefix, suffix, bits in _NAMES:
+            try: fs = [getattr(lib, f'{prefix}{name}{suffix}') for name in ('sgemm', 'dgemm', 'sgemv', 'dgemv')]
+            except AttributeError: continue
+            return np.array([ctypes.cast(f, ctypes.c_void_p).value for f in fs] + [bits], np.int64)
+    return np.zeros(5, np.int64)
+
+BLAS = find_blas() if numba is not None else np.zeros(5, np.int64)  # what the loops call; zeros without numba
+
+# %% ../nbs/32_fast.ipynb #4c8a8ac1
+def _data(context, builder, aty, val):
+    "The data pointer of an array argument, as i8*"
+    return builder.bitcast(context.make_array(aty)(context, builder, val).data, ir.IntType(8).as_pointer())
+
+def _blas_codegen(bits:int, gemv:bool):
+    "Code that calls the CBLAS gemm (or gemv) whose address is the first argument, row-major, in the arrays' precision"
+    def codegen(context, builder, sig, args):
+        fl = ir.FloatType() if sig.args[3].dtype.bitwidth == 32 else ir.DoubleType()
+        i32, n_t, p8 = ir.IntType(32), ir.IntType(bits), ir.IntType(8).as_pointer()
+        ints = [builder.trunc(v, n_t) if bits == 32 else v for v in args[4:]]
+        A, B, C = (_data(context, builder, t, v) for t, v in zip(sig.args[1:4], args[1:4]))
+        if gemv:                                                             # out[:N] = Aᵀ b, A (K, N) row-major: b @ A
+            K, N = ints
+            fnty = ir.FunctionType(ir.VoidType(), [i32, i32, n_t, n_t, fl, p8, n_t, p8, n_t, fl, p8, n_t])
+            call = [i32(101), i32(112), K, N, fl(1.0), A, N, B, n_t(1), fl(0.0), C, n_t(1)]
+        else:                                                                # out[:M, :N] = a[:M, :K] @ b[:K, :N]
+            M, N, K = ints
+            fnty = ir.FunctionType(ir.VoidType(), [i32, i32, i32, n_t, n_t, n_t, fl, p8, n_t, p8, n_t, fl, p8, n_t])
+            call = [i32(101), i32(111), i32(111), M, N, K, fl(1.0), A, K, B, N, fl(0.0), C, N]
+        builder.call(builder.inttoptr(args[0], fnty.as_pointer()), call)
+        return context.get_dummy_value()
+    return codegen
+
+def _gemm(bits:int):
+    "An intrinsic: out[:M, :N] = a[:M, :K] @ b[:K, :N] through the CBLAS gemm at `address` (`bits`-bit integers)"
+    def typer(typingctx, address, a, b, out, M, N, K):
+        return types.none(address, a, b, out, M, N, K), _blas_codegen(bits, False)
+    return intrinsic(typer) if numba is not None else None
+
+def _gemv(bits:int):
+    "An intrinsic: out[:N] = b[:K] @ a[:K, :N] through the CBLAS gemv at `address` (`bits`-bit integers)"
+    def typer(typingctx, address, a, b, out, K, N):
+        return types.none(address, a, b, out, K, N), _blas_codegen(bits, True)
+    return intrinsic(typer) if numba is not None else None
+
+_gemm64, _gemm32, _gemv64, _gemv32 = _gemm(64), _gemm(32), _gemv(64), _gemv(32)
 
 @_compiled
-def forward_before(x_proj,  # (3, T, m, n_a) input projections [−z_r, −z_u, z_c] of eq.3, 1, 5 (input parts)
+def _rec(a, W, out, blas):
+    "out = a @ W for one step's rows (C-contiguous), through NumPy's BLAS at `blas`, or np.dot where it is not found"
+    m, k = a.shape
+    n, f = W.shape[1], 0 if out.itemsize == 4 else 1                         # f: the single or double routine
+    if blas[4] == 0:                                                         # no NumPy BLAS found: SciPy's, through np.dot
+        if m == 1: np.dot(a[0], W, out[0])
+        else: np.dot(a, W, out)
+    elif m == 1:                                                             # one row: matrix-vector, W read once
+        if blas[4] == 64: _gemv64(blas[2 + f], W, a, out, k, n)
+        else: _gemv32(blas[2 + f], W, a, out, k, n)
+    elif blas[4] == 64: _gemm64(blas[f], a, W, out, m, n, k)
+    else: _gemm32(blas[f], a, W, out, m, n, k)
+
+# %% ../nbs/32_fast.ipynb #bb548f8b
+@_compiled
+def forward_before(x_rows,  # (T, m, 3, n_a) input products [−W_rxᵀx | −W_uxᵀx | W_cxᵀx] per step, as rows
+                   b,  # (3, n_a) [−b_r, −b_u, b_c]
                    W_ru,  # (n_a, 2 n_a) [−W_rc | −W_uc]
                    W_cc,  # (n_a, n_a)
                    states,  # (T+1, m, n_a), states[0] = c⟨0⟩; written: c⟨1⟩ … c⟨T⟩
@@ -81,27 +230,29 @@ def forward_before(x_proj,  # (3, T, m, n_a) input projections [−z_r, −z_u, 
                    keep,  # (T, m) 1 on a real step, 0 on a masked one (read only if masked)
                    masked:bool,  # whether there is a mask
                    work,  # (m, 2 n_a) scratch
+                   blas,  # NumPy's BLAS (`BLAS`), or zeros for np.dot
                   ):
     "The document's forward recurrence (eq.1–7), compiled: two products and two passes per step"
     T, m, n = c_tildes.shape
     for t in range(T):
         c_prev, c, g, c_tilde = states[t], states[t + 1], gates[t], c_tildes[t]
-        _rec(c_prev, W_ru, work)                                             # −W_rcᵀc⟨t−1⟩, −W_ucᵀc⟨t−1⟩
+        _rec(c_prev, W_ru, work, blas)                                        # −W_rcᵀc⟨t−1⟩, −W_ucᵀc⟨t−1⟩
         for i in range(m):
             k = keep[t, i] if masked else 1.0
             for j in range(n):
-                g_r = sigmoid_neg(work[i, j] + x_proj[0, t, i, j])          # Γ_r (eq.3, 4)
-                g_u = k * sigmoid_neg(work[i, n + j] + x_proj[1, t, i, j])  # Γ_u (eq.1, 2), 0 on a masked step
+                g_r = sigmoid_neg(work[i, j] + (x_rows[t, i, 0, j] + b[0, j]))   # Γ_r (eq.3, 4)
+                g_u = k * sigmoid_neg(work[i, n + j] + (x_rows[t, i, 1, j] + b[1, j]))   # Γ_u (eq.1, 2), 0 masked
                 g[0, i, j], g[1, i, j], g[2, i, j] = g_r, g_u, g_r * c_prev[i, j]
-        _rec(g[2], W_cc, c_tilde)                                            # W_ccᵀ(Γ_r ∘ c⟨t−1⟩)
+        _rec(g[2], W_cc, c_tilde, blas)                                       # W_ccᵀ(Γ_r ∘ c⟨t−1⟩)
         for i in range(m):
             for j in range(n):
-                ct = tanh(c_tilde[i, j] + x_proj[2, t, i, j])                # c̃ (eq.5, 6)
+                ct = tanh(c_tilde[i, j] + (x_rows[t, i, 2, j] + b[2, j]))   # c̃ (eq.5, 6)
                 c_tilde[i, j] = ct
                 c[i, j] = c_prev[i, j] + g[1, i, j] * (ct - c_prev[i, j])    # eq.7
 
 @_compiled
-def forward_after(x_proj,  # (3, T, m, n_a) input projections [−z_r, −z_u, z_c] (input parts)
+def forward_after(x_rows,  # (T, m, 3, n_a) input products [−W_rxᵀx | −W_uxᵀx | W_cxᵀx] per step, as rows
+                  b,  # (3, n_a) [−b_r, −b_u, b_c]
                   W_ruc,  # (n_a, 3 n_a) [−W_rc | −W_uc | W_cc]
                   b_cc,  # (n_a,) the reset-after bias
                   states,  # (T+1, m, n_a), states[0] = c⟨0⟩; written: c⟨1⟩ … c⟨T⟩
@@ -110,19 +261,20 @@ def forward_after(x_proj,  # (3, T, m, n_a) input projections [−z_r, −z_u, z
                   keep,  # (T, m) 1 on a real step, 0 on a masked one (read only if masked)
                   masked:bool,  # whether there is a mask
                   work,  # (m, 3 n_a) scratch
+                  blas,  # NumPy's BLAS (`BLAS`), or zeros for np.dot
                  ):
     "PyTorch's forward recurrence (reset after), compiled: one product and one pass per step"
     T, m, n = c_tildes.shape
     for t in range(T):
         c_prev, c, g, c_tilde = states[t], states[t + 1], gates[t], c_tildes[t]
-        _rec(c_prev, W_ruc, work)                                            # all three products of c⟨t−1⟩
+        _rec(c_prev, W_ruc, work, blas)                                       # all three products of c⟨t−1⟩
         for i in range(m):
             k = keep[t, i] if masked else 1.0
             for j in range(n):
-                g_r = sigmoid_neg(work[i, j] + x_proj[0, t, i, j])
-                g_u = k * sigmoid_neg(work[i, n + j] + x_proj[1, t, i, j])
+                g_r = sigmoid_neg(work[i, j] + (x_rows[t, i, 0, j] + b[0, j]))
+                g_u = k * sigmoid_neg(work[i, n + j] + (x_rows[t, i, 1, j] + b[1, j]))
                 r_h = (work[i, 2 * n + j] + b_cc[j]) * g_r                   # Γ_r ∘ z_cc
-                ct = tanh(r_h + x_proj[2, t, i, j])                          # c̃ (eq.5 reset after, eq.6)
+                ct = tanh(r_h + (x_rows[t, i, 2, j] + b[2, j]))                     # c̃ (eq.5 reset after, eq.6)
                 g[0, i, j], g[1, i, j], g[2, i, j], c_tilde[i, j] = g_r, g_u, r_h, ct
                 c[i, j] = c_prev[i, j] + g_u * (ct - c_prev[i, j])
 
@@ -137,8 +289,10 @@ def backward_before(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the r
                     rows,  # (T, m, 3, n_a) written: ∂J/∂z [r | u | c] per step
                     cc_in,  # (T, m, n_a) written: Γ_r ∘ c⟨t−1⟩, what W_cc meets
                     dc0,  # (m, n_a) written: ∂J/∂c⟨0⟩
+                    db,  # (3, n_a) float64, zeros; written: the sums over steps and examples of ∂J/∂z_r, ∂J/∂z_u, ∂J/∂z_c
                     dZ_ru,  # (m, 2 n_a) scratch
                     work,  # (4, m, n_a) scratch
+                    blas,  # NumPy's BLAS (`BLAS`), or zeros for np.dot
                    ):
     "The document's backward recurrence (2.1.2–2.1.8), compiled: two products and two passes per step"
     T, m, n = dC_out.shape
@@ -151,15 +305,17 @@ def backward_before(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the r
                 g_u, ct, cp = g[1, i, j], ct_t[i, j], cp_t[i, j]
                 dz_u, dz_c = d * (g_u * (1.0 - g_u) * (ct - cp)), d * (g_u * (1.0 - ct * ct))   # 2.1.3–2.1.5
                 dZ_ru[i, n + j], dZ_c[i, j], rows[t, i, 1, j], rows[t, i, 2, j] = dz_u, dz_c, dz_u, dz_c
+                db[1, j] += dz_u; db[2, j] += dz_c                            # the biases' gradients, summed as they come
                 acc[i, j] = d * (1.0 - g_u) + (dC_out[t - 1, i, j] if t else 0.0)   # directly, and Comp-2 of step t−1
-        _rec(dZ_c, W_ccT, d_rc)                                              # ∂J/∂(Γ_r ∘ c⟨t−1⟩) = W_cc ∂J/∂z_c
+        _rec(dZ_c, W_ccT, d_rc, blas)                                         # ∂J/∂(Γ_r ∘ c⟨t−1⟩) = W_cc ∂J/∂z_c
         for i in range(m):
             for j in range(n):
                 g_r, r_h = g[0, i, j], g[2, i, j]
                 dz_r = d_rc[i, j] * ((1.0 - g_r) * r_h)                      # ∘ Γ_r(1 − Γ_r) c⟨t−1⟩ (2.1.6, 2.1.7)
                 dZ_ru[i, j], rows[t, i, 0, j], cc_in[t, i, j] = dz_r, dz_r, r_h
+                db[0, j] += dz_r
                 acc[i, j] += d_rc[i, j] * g_r                                # through the candidate
-        _rec(dZ_ru, W_ruT, through)                                          # through z_r and z_u
+        _rec(dZ_ru, W_ruT, through, blas)                                     # through z_r and z_u
     for i in range(m):
         for j in range(n): dc0[i, j] = through[i, j] + acc[i, j]
 
@@ -172,8 +328,10 @@ def backward_after(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the re
                    rows,  # (T, m, 3, n_a) written: ∂J/∂z [r | u | c] per step
                    dZ_cc,  # (T, m, n_a) written: ∂J/∂z_cc per step
                    dc0,  # (m, n_a) written: ∂J/∂c⟨0⟩
+                   db,  # (4, n_a) float64, zeros; written: the sums of ∂J/∂z_r, ∂J/∂z_u, ∂J/∂z_c, ∂J/∂z_cc
                    dZ,  # (m, 3 n_a) scratch
                    work,  # (2, m, n_a) scratch
+                   blas,  # NumPy's BLAS (`BLAS`), or zeros for np.dot
                   ):
     "PyTorch's backward recurrence (reset after), compiled: one product and one pass per step"
     T, m, n = dC_out.shape
@@ -188,31 +346,100 @@ def backward_after(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the re
                 dz_cc, dz_r = dz_c * g_r, dz_c * ((1.0 - g_r) * r_h)         # ∂J/∂z_cc; ∂J/∂z_r (2.1.6, 2.1.7)
                 dZ[i, j], dZ[i, n + j], dZ[i, 2 * n + j] = dz_r, dz_u, dz_cc
                 rows[t, i, 0, j], rows[t, i, 1, j], rows[t, i, 2, j], dZ_cc[t, i, j] = dz_r, dz_u, dz_c, dz_cc
+                db[0, j] += dz_r; db[1, j] += dz_u; db[2, j] += dz_c; db[3, j] += dz_cc
                 acc[i, j] = d * (1.0 - g_u) + (dC_out[t - 1, i, j] if t else 0.0)
-        _rec(dZ, W_T, through)                                               # through z_r, z_u and the candidate
+        _rec(dZ, W_T, through, blas)                                          # through z_r, z_u and the candidate
     for i in range(m):
         for j in range(n): dc0[i, j] = through[i, j] + acc[i, j]
+
+@_compiled
+def swap_outer(src,  # (A, m, B) C-contiguous
+               out,  # (B, m, A) written: out[j, i, t] = src[t, i, j]
+              ):
+    "Swap the outer axes of a 3-D array, in tiles that stay in cache: the inputs into rows, ∂J/∂X back to (n_x, m, T)"
+    A, m, B = src.shape
+    for i in range(m):
+        for a0 in range(0, A, 16):
+            for b0 in range(0, B, 16):
+                for j in range(b0, min(b0 + 16, B)):
+                    for t in range(a0, min(a0 + 16, A)): out[j, i, t] = src[t, i, j]
+
+@_inline
+def _row_max(a):
+    "The largest entry of a row, in eight independent running maxima (a chain of one would wait on each comparison)"
+    n = a.size
+    m0 = m1 = m2 = m3 = m4 = m5 = m6 = m7 = a[0]
+    j = 0
+    while j + 8 <= n:
+        m0, m1, m2, m3 = max(m0, a[j]), max(m1, a[j + 1]), max(m2, a[j + 2]), max(m3, a[j + 3])
+        m4, m5, m6, m7 = max(m4, a[j + 4]), max(m5, a[j + 5]), max(m6, a[j + 6]), max(m7, a[j + 7])
+        j += 8
+    for k in range(j, n): m0 = max(m0, a[k])
+    return max(max(max(m0, m1), max(m2, m3)), max(max(m4, m5), max(m6, m7)))
+
+@_inline
+def _row_sum(a):
+    "The sum of a row in float64, in eight running sums added at the end (a fixed order: the result is reproducible)"
+    n = a.size
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
+    j = 0
+    while j + 8 <= n:
+        s0 += a[j]; s1 += a[j + 1]; s2 += a[j + 2]; s3 += a[j + 3]
+        s4 += a[j + 4]; s5 += a[j + 5]; s6 += a[j + 6]; s7 += a[j + 7]
+        j += 8
+    for k in range(j, n): s0 += a[k]
+    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+
+@_compiled
+def softmax_xent(Z,  # (rows, n_y) logits, a row per step and example; not modified
+                 labels,  # (rows,) int64 labels in [0, n_y)
+                 weights,  # (rows,) 1 on a real row, 0 on a masked one (read only if weighted)
+                 weighted:bool,  # whether there are weights
+                 m:int,  # batch size: J is the sum over rows divided by m
+                 dZ,  # (rows, n_y) written: weights ∘ (ŷ − y)/m
+                ) -> float:  # J
+    "The fused path's loss block, row by row: shifted logits, their e^s and its sum, −log ŷ[label], (ŷ − y)/m"
+    rows, n = Z.shape
+    loss = 0.0
+    for r in range(rows):
+        w = weights[r] if weighted else 1.0
+        z, d = Z[r], dZ[r]
+        top = _row_max(z)
+        for j in range(n): d[j] = exp(z[j] - top)                            # e^s, s = z − max z ≤ 0
+        total = _row_sum(d)                                                  # Σ e^s
+        loss += w * (np.log(total) - (z[labels[r]] - top))                  # −log ŷ[label] = log Σ e^s − s[label]
+        scale = w / (m * total)
+        for j in range(n): d[j] *= scale                                     # ŷ w/m
+        d[labels[r]] -= w / m
+    return loss / m
 
 # %% ../nbs/32_fast.ipynb #46e1f601
 def _c(a, dt): return np.ascontiguousarray(a, dtype=dt)
 
+def input_weights(params,  # GRUParams, either variant
+                 ) -> np.ndarray:  # (n_x, 3 n_a) [−W_rx | −W_ux | W_cx]
+    "The input weights side by side, r and u negated as the loops keep them: one product makes every step's input part"
+    p = params
+    return np.concatenate([-p.W_rx, -p.W_ux, p.W_cx], axis=1)
+
 def forward(params,  # GRUParams, either variant
-            x_proj,  # (3, T, m, n_a) input projections, C-contiguous
+            x_rows,  # (T, m, 3, n_a) X's rows times `input_weights(params)`, C-contiguous
             states,  # (T+1, m, n_a) with states[0] = c⟨0⟩; written
             gates,  # (T, 3, m, n_a) written
             c_tildes,  # (T, m, n_a) written
             steps_mask=None,  # (T, m, 1) 1 on a real step, 0 on a masked one; None: all real
            ):
-    "The forward loop of the parameters' variant, compiled, into the fused path's buffers"
+    "The forward loop of the parameters' variant, compiled, into the fused path's buffers; it adds the biases"
     p, (T, m, n), dt = params, c_tildes.shape, c_tildes.dtype
     masked = steps_mask is not None
     keep = _c(steps_mask[:, :, 0], dt) if masked else np.empty((0, 0), dt)
+    b = _c(np.stack([-p.b_r[:, 0], -p.b_u[:, 0], p.b_c[:, 0]]), dt)
     if p.variant == 'reset_after':
-        forward_after(x_proj, _c(np.concatenate([-p.W_rc, -p.W_uc, p.W_cc], axis=1), dt), _c(p.b_cc[:, 0], dt),
-                      states, gates, c_tildes, keep, masked, np.empty((m, 3 * n), dt))
+        forward_after(x_rows, b, _c(np.concatenate([-p.W_rc, -p.W_uc, p.W_cc], axis=1), dt), _c(p.b_cc[:, 0], dt),
+                      states, gates, c_tildes, keep, masked, np.empty((m, 3 * n), dt), BLAS)
     else:
-        forward_before(x_proj, _c(np.concatenate([-p.W_rc, -p.W_uc], axis=1), dt), _c(p.W_cc, dt),
-                       states, gates, c_tildes, keep, masked, np.empty((m, 2 * n), dt))
+        forward_before(x_rows, b, _c(np.concatenate([-p.W_rc, -p.W_uc], axis=1), dt), _c(p.W_cc, dt),
+                       states, gates, c_tildes, keep, masked, np.empty((m, 2 * n), dt), BLAS)
 
 def backward(params,  # GRUParams, either variant
              dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the recurrence, C-contiguous
@@ -222,19 +449,26 @@ def backward(params,  # GRUParams, either variant
              rows,  # (T, m, 3, n_a) written: ∂J/∂z [r | u | c]
              out,  # (T, m, n_a) written: Γ_r ∘ c⟨t−1⟩ (reset before) or ∂J/∂z_cc (reset after)
              dc0,  # (m, n_a) written: ∂J/∂c⟨0⟩
-            ):
-    "The backward loop of the parameters' variant, compiled: ∂J/∂z as rows, what W_cc's gradient needs, ∂J/∂c⟨0⟩"
+            ) -> np.ndarray:  # float64 (3, n_a) sums of ∂J/∂z_r, ∂J/∂z_u, ∂J/∂z_c: the biases' gradients; (4, n_a) with ∂J/∂z_cc's (reset after)
+    "The backward loop of the parameters' variant, compiled: ∂J/∂z as rows, what W_cc's gradient needs, ∂J/∂c⟨0⟩, the bias gradients"
     p, (T, m, n), dt = params, dC_out.shape, dC_out.dtype
     if p.variant == 'reset_after':
+        db = np.zeros((4, n))
         backward_after(dC_out, states, gates, c_tildes, _c(np.concatenate([p.W_rc, p.W_uc, p.W_cc], axis=1).T, dt),
-                       rows, out, dc0, np.empty((m, 3 * n), dt), np.empty((2, m, n), dt))
+                       rows, out, dc0, db, np.empty((m, 3 * n), dt), np.empty((2, m, n), dt), BLAS)
     else:
+        db = np.zeros((3, n))
         backward_before(dC_out, states, gates, c_tildes, _c(p.W_cc.T, dt),
-                        _c(np.concatenate([p.W_rc, p.W_uc], axis=1).T, dt), rows, out, dc0,
-                        np.empty((m, 2 * n), dt), np.empty((4, m, n), dt))
+                        _c(np.concatenate([p.W_rc, p.W_uc], axis=1).T, dt), rows, out, dc0, db,
+                        np.empty((m, 2 * n), dt), np.empty((4, m, n), dt), BLAS)
+    return db
 
 # %% ../nbs/32_fast.ipynb #493d8e81
 @_compiled
+def _step_products(a1, W1, out1, a2, W2, out2, blas):
+    for t in range(a1.shape[0]):
+        _rec(a1[t], W1, out1, blas); _rec(a2[t], W2, out2, blas)
+
 def step_products(a1,  # (T, m, k1) the first product's left operand per step
                   W1,  # (k1, n1)
                   out1,  # (m, n1) written
@@ -243,11 +477,10 @@ def step_products(a1,  # (T, m, k1) the first product's left operand per step
                   out2,  # (m, n2) written
                  ):
     "Two products per step for T steps, as a compiled loop makes them: for timing the loops' products alone"
-    for t in range(a1.shape[0]):
-        _rec(a1[t], W1, out1); _rec(a2[t], W2, out2)
+    _step_products(a1, W1, out1, a2, W2, out2, BLAS)
 
 # %% ../nbs/32_fast.ipynb #7459778c
-def compile_kernels() -> dict:  # dtype name -> seconds to compile (or load from the cache) the four loops
+def compile_kernels() -> dict:  # dtype name -> seconds to compile (or load from the cache) the loops
     "Compile the kernels for float32 and float64, or load them from numba's on-disk cache; the seconds it took per dtype"
     out = {}
     for dt in (np.float32, np.float64):
@@ -255,14 +488,16 @@ def compile_kernels() -> dict:  # dtype name -> seconds to compile (or load from
         start = time.perf_counter()
         for masked in (False, True):
             keep = np.ones((T, m), dt) if masked else np.empty((0, 0), dt)
-            forward_before(z((3, T, m, n), dt), z((n, 2 * n), dt), z((n, n), dt), z((T + 1, m, n), dt),
-                           z((T, 3, m, n), dt), z((T, m, n), dt), keep, masked, z((m, 2 * n), dt))
-            forward_after(z((3, T, m, n), dt), z((n, 3 * n), dt), z(n, dt), z((T + 1, m, n), dt),
-                          z((T, 3, m, n), dt), z((T, m, n), dt), keep, masked, z((m, 3 * n), dt))
+            forward_before(z((T, m, 3, n), dt), z((3, n), dt), z((n, 2 * n), dt), z((n, n), dt), z((T + 1, m, n), dt),
+                           z((T, 3, m, n), dt), z((T, m, n), dt), keep, masked, z((m, 2 * n), dt), BLAS)
+            forward_after(z((T, m, 3, n), dt), z((3, n), dt), z((n, 3 * n), dt), z(n, dt), z((T + 1, m, n), dt),
+                          z((T, 3, m, n), dt), z((T, m, n), dt), keep, masked, z((m, 3 * n), dt), BLAS)
         backward_before(z((T, m, n), dt), z((T + 1, m, n), dt), z((T, 3, m, n), dt), z((T, m, n), dt), z((n, n), dt),
-                        z((2 * n, n), dt), z((T, m, 3, n), dt), z((T, m, n), dt), z((m, n), dt), z((m, 2 * n), dt),
-                        z((4, m, n), dt))
+                        z((2 * n, n), dt), z((T, m, 3, n), dt), z((T, m, n), dt), z((m, n), dt), z((3, n)), z((m, 2 * n), dt),
+                        z((4, m, n), dt), BLAS)
         backward_after(z((T, m, n), dt), z((T + 1, m, n), dt), z((T, 3, m, n), dt), z((T, m, n), dt), z((3 * n, n), dt),
-                       z((T, m, 3, n), dt), z((T, m, n), dt), z((m, n), dt), z((m, 3 * n), dt), z((2, m, n), dt))
+                       z((T, m, 3, n), dt), z((T, m, n), dt), z((m, n), dt), z((4, n)), z((m, 3 * n), dt), z((2, m, n), dt), BLAS)
+        swap_outer(z((T, m, n), dt), z((n, m, T), dt))
+        for weighted in (False, True): softmax_xent(z((T, n), dt), np.zeros(T, np.int64), z(T, dt), weighted, 1, z((T, n), dt))
         out[np.dtype(dt).name] = time.perf_counter() - start
     return out

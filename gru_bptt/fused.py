@@ -76,13 +76,6 @@ def _fast():
         _FAST['kernels'] = fast_kernels if fast_kernels.AVAILABLE else None
     return _FAST['kernels']
 
-_FAST_MAX_BLOCK = 2048  # the compiled loops run where a step's block m·n_a is at most this (see above)
-
-def _fast_for(m:int, n_a:int):
-    "The compiled loops for a call of batch `m` and state `n_a`, or None: the NumPy loops"
-    fast = _fast()
-    return fast if fast is not None and m * n_a <= _FAST_MAX_BLOCK else None
-
 @contextmanager
 def fast_loops(on:bool=True):  # True: the compiled loops (if the extra is installed); False: the NumPy loops
     "Within the block, in this thread, the fused path runs the loops chosen here, whatever GRU_BPTT_FAST says"
@@ -106,6 +99,20 @@ def _input_projections(X,  # (n_x, m, T) inputs
     for z, W, b, sign in zip(x_proj.reshape(3, T * m, n_a), (p.W_rx, p.W_ux, p.W_cx), (p.b_r, p.b_u, p.b_c), _GATE_SIGNS):
         np.matmul(X_rows, W * sign, out=z); z += b[:, 0] * sign               # ±(W_·xᵀx + b_·) of eq.3, eq.1, eq.5
     return X_rows, x_proj
+
+def _input_rows(X,  # (n_x, m, T) inputs
+                params:GRUParams,  # the parameters (either variant)
+                fast,  # the compiled loops' module (gru_bptt.fast_kernels)
+                workspace=None,  # a FusedWorkspace to take the buffers from; None: fresh arrays
+               ) -> tuple:  # (X_rows (T m, n_x), x_rows (T, m, 3, n_a))
+    "The compiled loops' input products: X as rows, then one product with [−W_rx | −W_ux | W_cx]; the loops add the biases"
+    p, (n_x, m, T), n_a = params, X.shape, params.n_a
+    X_rows = _take(workspace, 'X_rows', (T, m, n_x), p.dtype)
+    if X.dtype == p.dtype and X.flags.c_contiguous: fast.swap_outer(X, X_rows)   # a tiled transpose: no cache-missing copy
+    else: np.copyto(X_rows, X.transpose(2, 1, 0))                           # a stack's input, a view of its states: rows already
+    x_rows = _take(workspace, 'x_proj', (T, m, 3, n_a), p.dtype)
+    np.matmul(X_rows.reshape(T * m, n_x), fast.input_weights(p), out=x_rows.reshape(T * m, 3 * n_a))
+    return X_rows.reshape(T * m, n_x), x_rows
 
 # %% ../nbs/31_fused.ipynb #be7c63a2
 @np.errstate(over='ignore')  # e^(−z) of a shut gate may overflow to inf: σ is then exactly 0
@@ -159,13 +166,14 @@ class FusedCache:
     "What `fused_forward` keeps for `fused_backward`; the backward reuses these buffers in place, so it serves one backward"
     params: GRUParams  # the parameters of the forward pass
     X_rows: np.ndarray  # (T m, n_x) the inputs as rows, time first
-    x_proj: np.ndarray | None  # (3, T, m, n_a) input projections [r, u, c] (r, u negated); the backward writes ∂J/∂z here; then freed
+    x_proj: np.ndarray | None  # (3, T, m, n_a) input projections [r, u, c] (r, u negated), (T, m, 3, n_a) for the compiled loops; the backward writes ∂J/∂z here; then freed
     states: np.ndarray  # (T+1, m, n_a) states[t] = c⟨t⟩
     gates: np.ndarray | None  # (T, 3, m, n_a) per step [Γ_r, Γ_u, Γ_r ∘ h], h = c⟨t−1⟩ or z_cc; then ∂J/∂z as rows; freed by the backward
     coef_uc: np.ndarray  # (2, T, m, n_a) c̃ in [1]; the backward turns it into the coefficients of ∂J/∂z_u, ∂J/∂z_c
     steps_mask: np.ndarray | None  # (T, m, 1) 1 on a real step, 0 on a masked one; None: all real
     workspace: FusedWorkspace | None = None  # where the buffers live, if the caller passed one
     spent: bool = False  # set by the backward, or by a later forward in the same workspace: the buffers hold other values
+    fast: object = None  # the compiled loops' module if the forward ran them (the backward then does too), else None
 
 def fused_forward(X,  # (n_x, m, T) inputs
                   params:GRUParams,  # parameters, either variant, float32 or float64
@@ -176,16 +184,16 @@ def fused_forward(X,  # (n_x, m, T) inputs
     "The GRU over a batch of sequences, eq.1–7 at every step, in buffers the backward reuses; arguments trusted"
     (_, m, T), n_a, dt = X.shape, params.n_a, params.dtype
     if workspace is not None: workspace.claim()                              # a previous cache in it is now spent
-    X_rows, x_proj = _input_projections(X, params, workspace)
+    fast = _fast()
+    X_rows, x_proj = _input_projections(X, params, workspace) if fast is None else _input_rows(X, params, fast, workspace)
     states = _take(workspace, 'states', (T + 1, m, n_a), dt); states[0] = c0.T
     gates, coef_uc = _take(workspace, 'gates', (T, 3, m, n_a), dt), _take(workspace, 'coef_uc', (2, T, m, n_a), dt)
     steps_mask = None if mask is None else np.ascontiguousarray(mask.T[:, :, None]).astype(dt)   # (T, m, 1)
-    fast = _fast_for(m, n_a)
     if fast is not None: fast.forward(params, x_proj, states, gates, coef_uc[1], steps_mask)   # compiled, same buffers
     else:
         steps = _forward_steps_after if params.variant == 'reset_after' else _forward_steps_before
         steps(x_proj, params, states, gates, coef_uc[1], steps_mask)         # c̃ goes where its coefficient will be
-    cache = FusedCache(params, X_rows, x_proj, states, gates, coef_uc, steps_mask, workspace)
+    cache = FusedCache(params, X_rows, x_proj, states, gates, coef_uc, steps_mask, workspace, fast=fast)
     if workspace is not None: workspace.cache = cache
     return states[1:].transpose(2, 1, 0), cache
 
@@ -213,6 +221,7 @@ def _loss_block(states,  # (T, m, n_a) the states c⟨1⟩ … c⟨T⟩ as rows 
                 Y,  # (m, T) integer labels
                 params:GRUParams,  # parameters; the head W_yc, b_y is used if present
                 mask=None,  # (m, T) bool, True = a real step; None: all real
+                fast=None,  # the compiled loops' module: its one-pass loss kernel; None: the NumPy one above
                ) -> tuple:  # (J, dC_out (T, m, n_a), dict of the head's gradients, empty without a head)
     "The loss of every step at once, and ∂J/∂c⟨t⟩ from each step's own output (Comp-2 of 2.1.2) with the head's gradients"
     T, m, n_a = states.shape
@@ -222,7 +231,11 @@ def _loss_block(states,  # (T, m, n_a) the states c⟨1⟩ … c⟨T⟩ as rows 
     if mask is not None:
         real = mask.T.reshape(-1)
         labels, weights = np.where(real, labels, 0), real.astype(params.dtype)   # a masked step's label is never read
-    loss, dZ_y = _softmax_cross_entropy(Z_y, labels, m, weights)
+    if fast is None: loss, dZ_y = _softmax_cross_entropy(Z_y, labels, m, weights)
+    else:
+        dZ_y = np.empty_like(Z_y)
+        loss = fast.softmax_xent(Z_y, labels.astype(np.int64, copy=False), weights if weights is not None else labels[:0].astype(Z_y.dtype),
+                                 weights is not None, m, dZ_y)
     if not params.has_head: return loss, dZ_y.reshape(T, m, n_a), {}
     head = dict(W_yc=C_rows.T @ dZ_y, b_y=dZ_y.sum(axis=0)[:, None])         # the head's gradients, all steps at once
     return loss, (dZ_y @ params.W_yc.T).reshape(T, m, n_a), head
@@ -334,6 +347,7 @@ def _weight_grads(X_rows,  # (T m, n_x) inputs as rows
                   dZ,  # (T, m, 3, n_a) ∂J/∂z [r | u | c] per step
                   cc_in,  # (T, m, n_a) what W_cc multiplies per step
                   dZ_cc,  # (T, m, n_a) the gradient of that product per step
+                  d_b=None,  # (3 n_a,) the biases' gradients if already summed (the compiled loops sum them); None: summed here
                  ) -> dict:  # the nine gradients of eq.1–7's weights, each the shape of its parameter (views)
     "The cell's weight gradients, three products over all steps and examples: the sums of the per-step gradients"
     rows, n_a = X_rows.shape[0], dZ.shape[-1]
@@ -341,7 +355,7 @@ def _weight_grads(X_rows,  # (T m, n_x) inputs as rows
     c_prev, cc_in, dZ_cc = (a.reshape(rows, n_a) for a in (c_prev, cc_in, dZ_cc))
     d_x = X_rows.T @ dZ_rows                                                 # (n_x, 3 n_a): [∂J/∂W_rx | ∂J/∂W_ux | ∂J/∂W_cx]
     d_c = c_prev.T @ dZ_rows[:, :2 * n_a]                                    # (n_a, 2 n_a): [∂J/∂W_rc | ∂J/∂W_uc]
-    d_b = dZ_rows.sum(axis=0)                                                # (3 n_a,): [∂J/∂b_r | ∂J/∂b_u | ∂J/∂b_c]
+    if d_b is None: d_b = dZ_rows.sum(axis=0)                                # (3 n_a,): [∂J/∂b_r | ∂J/∂b_u | ∂J/∂b_c]
     r, u, c = (slice(k * n_a, (k + 1) * n_a) for k in range(3))
     return dict(W_uc=d_c[:, u], W_ux=d_x[:, u], b_u=d_b[u, None],           # 2.1.5
                 W_rc=d_c[:, r], W_rx=d_x[:, r], b_r=d_b[r, None],           # 2.1.7
@@ -351,6 +365,7 @@ def _weight_grads(X_rows,  # (T m, n_x) inputs as rows
 def _input_grad(dZ,  # (T, m, 3, n_a) ∂J/∂z [r | u | c] per step
                 params:GRUParams,  # the parameters
                 spare=None,  # a workspace buffer no longer needed, C-contiguous, for the rows of ∂J/∂X; None: a new array
+                fast=None,  # the compiled loops' module: its tiled transpose makes the layout; None: NumPy's copy
                ) -> np.ndarray:  # (n_x, m, T) ∂J/∂X, a new C-contiguous array
     "∂J/∂x of every step (2.1.8): one product over all rows with [W_rx | W_ux | W_cx]ᵀ, back in the document's layout"
     T, m, _, n_a = dZ.shape
@@ -358,7 +373,9 @@ def _input_grad(dZ,  # (T, m, 3, n_a) ∂J/∂z [r | u | c] per step
     n = T * m * params.n_x
     out = spare.reshape(-1)[:n].reshape(T * m, -1) if spare is not None and spare.size >= n else None
     dX_rows = np.matmul(dZ.reshape(T * m, 3 * n_a), W_x.T, out=out)          # Σ over the gates of W_·x ∂J/∂z_·
-    return dX_rows.reshape(T, m, -1).transpose(2, 1, 0).copy()              # a copy even where the transpose is contiguous
+    if fast is None: return dX_rows.reshape(T, m, -1).transpose(2, 1, 0).copy()   # a copy even where the transpose is contiguous
+    dX = np.empty((params.n_x, m, T), dX_rows.dtype); fast.swap_outer(dX_rows.reshape(T, m, -1), dX)
+    return dX
 
 # %% ../nbs/31_fused.ipynb #dde54cee
 def _backward(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the recurrence, t = 0..T−1, contiguous; or [it], given up
@@ -370,11 +387,11 @@ def _backward(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the recurre
     cache.spent = True
     if isinstance(dC_out, list): dC_out = dC_out.pop()                       # the caller kept no reference: freed after the loop
     p, (T, m, n_a) = cache.params, dC_out.shape
-    fast = _fast_for(m, n_a)
+    fast = cache.fast                                                         # the loops of the forward, whatever the switch says now
     dc0 = np.empty((m, n_a), p.dtype)
     if fast is not None:                                                      # compiled: ∂J/∂z written as rows at once,
         dZ_rows = cache.x_proj.reshape(T, m, 3, n_a)                          # over the projections, no longer needed
-        fast.backward(p, dC_out, cache.states, cache.gates, cache.coef_uc[1], dZ_rows, cache.coef_uc[0], dc0)
+        db = fast.backward(p, dC_out, cache.states, cache.gates, cache.coef_uc[1], dZ_rows, cache.coef_uc[0], dc0)
         cc_in, dZ_cc = (cache.states[:-1], cache.coef_uc[0]) if p.variant == 'reset_after' else (cache.coef_uc[0], None)
     else:
         _backward_coefficients(cache.states, cache.gates, cache.coef_uc)
@@ -385,9 +402,10 @@ def _backward(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the recurre
     dC_out = None                                                             # not needed by the products
     spare = None if cache.workspace is None else cache.gates if fast is not None else cache.x_proj   # a workspace's dead
     cache.gates = cache.x_proj = None                                         # … the gate-first copy is freed before the products
-    grads = _weight_grads(cache.X_rows, cache.states[:-1], dZ_rows, cc_in, dZ_cc)
-    if p.variant == 'reset_after': grads['b_cc'] = dZ_cc.reshape(T * m, n_a).sum(axis=0)[:, None]
-    return grads, _input_grad(dZ_rows, p, spare), np.ascontiguousarray(dc0.T)   # buffer takes ∂J/∂X's rows
+    d_b = None if fast is None else db.astype(p.dtype)                        # the compiled loops summed the bias gradients
+    grads = _weight_grads(cache.X_rows, cache.states[:-1], dZ_rows, cc_in, dZ_cc, None if d_b is None else d_b[:3].reshape(-1))
+    if p.variant == 'reset_after': grads['b_cc'] = (dZ_cc.reshape(T * m, n_a).sum(axis=0) if d_b is None else d_b[3])[:, None]
+    return grads, _input_grad(dZ_rows, p, spare, fast), np.ascontiguousarray(dc0.T)   # buffer takes ∂J/∂X's rows
 
 def fused_backward(dC,  # (n_a, m, T) ∂J/∂c⟨t⟩ for t = 1..T from outside the recurrence (the states' upstream gradient)
                    cache:FusedCache,  # the cache of fused_forward; used up (its buffers are overwritten)
@@ -417,7 +435,7 @@ def fused_loss_and_grads(X,  # (n_x, m, T) inputs
     "The cross-entropy loss of the GRU and its gradients with respect to every parameter, X and c0; arguments trusted"
     if workspace is None: workspace = _call_workspace(X, params)            # no workspace passed: this thread's own
     _, cache = fused_forward(X, params, c0, mask, workspace)
-    loss, *dC_out, head = _loss_block(cache.states[1:], Y, params, mask)     # [∂J/∂C], handed over to the backward
+    loss, *dC_out, head = _loss_block(cache.states[1:], Y, params, mask, cache.fast)   # [∂J/∂C], handed over to the backward
     grads, dX, dc0 = _backward(dC_out, cache)
     grads.update(head)
     return FusedResult(loss, {n: np.ascontiguousarray(grads[n]) for n, _ in params.items()}, dX, dc0,
