@@ -244,10 +244,10 @@ def _start_xla(threads:int):
 
 @contextmanager
 def limit_threads(threads:int=1):
-    "Limit BLAS/OpenMP (threadpoolctl: NumPy's BLAS, and SciPy's for the compiled loops), PyTorch and, if JAX's client is not made yet, XLA to `threads` threads"
+    "Limit BLAS/OpenMP (threadpoolctl: NumPy's BLAS, which the compiled loops use too, and SciPy's, their fallback), PyTorch and, if JAX's client is not made yet, XLA to `threads` threads"
     if not isinstance(threads, (int, np.integer)) or threads < 1: raise ValueError(f'threads: expected a positive integer, got {threads!r}')
     _start_xla(threads)
-    if F._fast() is not None: import scipy.linalg                            # the compiled loops' BLAS, loaded so the limit reaches it
+    if F._fast() is not None: import scipy.linalg                            # the compiled loops' fallback BLAS, loaded so the limit reaches it
     torch, n_torch = sys.modules.get('torch'), None
     try: import torch; n_torch = torch.get_num_threads(); torch.set_num_threads(threads)
     except ImportError: torch = None
