@@ -117,17 +117,17 @@ def tanh(x):
 def _is32(x): return isinstance(x, types.Float) and x.bitwidth == 32
 
 if numba is not None:                                                        # compiled: float32 arguments get float32 arithmetic
-    @overload(sigmoid_neg, inline='always')
+    @overload(sigmoid_neg)
     def _sigmoid_neg(z):
         if _is32(z): return lambda z: _F32(1.0) / (_F32(2.0) + expm1_32(z))
         return lambda z: 1.0 / (2.0 + expm1(z))
 
-    @overload(exp, inline='always')
+    @overload(exp)
     def _exp(x):
         if _is32(x): return lambda x: _exp32(x)
         return lambda x: _exp64(x)
 
-    @overload(tanh, inline='always')
+    @overload(tanh)
     def _tanh(x):
         if _is32(x):
             def tanh32(x):
