@@ -30,80 +30,69 @@ def _inline(f):
     return numba.njit(inline='always', error_model='numpy')(f) if numba is not None else f
 
 # %% ../nbs/32_fast.ipynb #e4718530
-if numba is not None:
-    @intrinsic
-    def _as_float(typingctx, bits):
-        "The float64 whose IEEE bits are the int64 `bits`"
-        def codegen(context, builder, signature, args): return builder.bitcast(args[0], context.get_value_type(types.float64))
-        return types.float64(types.int64), codegen
-else:
-    def _as_float(bits): return np.int64(bits).view(np.float64)
+def _bits_to(float_type, int_type, np_int, np_float):
+    "An intrinsic: the float whose IEEE bits are the given integer (as Python's view without numba)"
+    if numba is None: return lambda bits: np_int(bits).view(np_float)
+    def typer(typingctx, bits):
+        def codegen(context, builder, signature, args): return builder.bitcast(args[0], context.get_value_type(float_type))
+        return float_type(int_type), codegen
+    return intrinsic(typer)
+
+_as_float = _bits_to(types.float64 if numba else None, types.int64 if numba else None, np.int64, np.float64)
+_as_float32 = _bits_to(types.float32 if numba else None, types.int32 if numba else None, np.int32, np.float32)
 
 _LN2_HI, _LN2_LO, _INV_LN2 = 6.93147180369123816490e-01, 1.90821492927058770002e-10, 1.44269504088896338700e+00
+_F32, _I1, _I23, _I127 = np.float32, np.int32(1), np.int32(23), np.int32(127)
+_LN2_HI32, _LN2_LO32, _INV_LN2_32 = _F32(0.693359375), _F32(-2.12194440e-4), _F32(1.44269504088896341)
 
 @_inline
-def expm1(x):
-    "e^x − 1 in float64, from arithmetic the compiler can vectorise"
-    x = np.float64(x)
-    if x > 710.0: x = 710.0
-    if x < -50.0: x = -50.0
+def _exp_parts(x):
+    "e^x = (1 + q) a b in float64, as (q = e^r − 1, a = 2^h, b = 2^(k−h), k): the reduction `expm1` and `exp` share"
+    x = min(max(np.float64(x), -746.0), 710.0)                              # e^−746 is 0, e^710 is inf in float64
     kf = np.floor(x * _INV_LN2 + 0.5)                                        # k, the nearest integer to x/ln 2
     r = (x - kf * _LN2_HI) - kf * _LN2_LO                                    # |r| ≤ ln 2 / 2
     q = r + r * r * (1/2 + r * (1/6 + r * (1/24 + r * (1/120 + r * (1/720 + r * (1/5040 + r * (1/40320 + r * (
         1/362880 + r * (1/3628800 + r * (1/39916800 + r * (1/479001600 + r * (1/6227020800))))))))))))   # e^r − 1
     k = np.int64(kf); h = k >> 1
-    scaled = ((1.0 + q) * _as_float((h + 1023) << 52)) * _as_float((k - h + 1023) << 52) - 1.0   # 2^h 2^(k−h) e^r − 1
-    return q if k == 0 else scaled
-
-if numba is not None:
-    @intrinsic
-    def _as_float32(typingctx, bits):
-        "The float32 whose IEEE bits are the int32 `bits`"
-        def codegen(context, builder, signature, args): return builder.bitcast(args[0], context.get_value_type(types.float32))
-        return types.float32(types.int32), codegen
-else:
-    def _as_float32(bits): return np.int32(bits).view(np.float32)
-
-_F32, _I1, _I23, _I127 = np.float32, np.int32(1), np.int32(23), np.int32(127)
-_LN2_HI32, _LN2_LO32, _INV_LN2_32 = _F32(0.693359375), _F32(-2.12194440e-4), _F32(1.44269504088896341)
+    return q, _as_float((h + 1023) << 52), _as_float((k - h + 1023) << 52), k   # 2^k in two factors
 
 @_inline
-def expm1_32(x):
-    "e^x − 1 in float32 arithmetic: the same reduction, the series to r⁷/7! (the next term is under half a float32 unit)"
-    x = _F32(x)
-    if x > _F32(89.0): x = _F32(89.0)                                        # e^89 overflows float32: inf, as it should
-    if x < _F32(-104.0): x = _F32(-104.0)                                    # e^−104 is below float32's smallest number
+def expm1(x):
+    "e^x − 1 in float64, from arithmetic the compiler can vectorise"
+    q, a, b, k = _exp_parts(x)
+    return q if k == 0 else ((1.0 + q) * a) * b - 1.0                       # at k = 0 nothing cancels
+
+@_inline
+def _exp64(x):
+    "e^x in float64"
+    q, a, b, _ = _exp_parts(x)
+    return ((1.0 + q) * a) * b
+
+@_inline
+def _exp_parts32(x):
+    "The same in float32 arithmetic: the series to r⁷/7! (the next term is under half a float32 unit)"
+    x = min(max(_F32(x), _F32(-104.0)), _F32(89.0))                          # e^−104 is 0, e^89 is inf in float32
     kf = np.floor(x * _INV_LN2_32 + _F32(0.5))
     r = (x - kf * _LN2_HI32) - kf * _LN2_LO32
     q = r + r * r * (_F32(1/2) + r * (_F32(1/6) + r * (_F32(1/24) + r * (_F32(1/120) + r * (_F32(1/720) + r * _F32(1/5040))))))
     k = np.int32(kf); h = k >> _I1
-    scaled = ((_F32(1.0) + q) * _as_float32((h + _I127) << _I23)) * _as_float32((k - h + _I127) << _I23) - _F32(1.0)
-    return q if k == 0 else scaled
+    return q, _as_float32((h + _I127) << _I23), _as_float32((k - h + _I127) << _I23), k
+
+@_inline
+def expm1_32(x):
+    "e^x − 1 in float32 arithmetic"
+    q, a, b, k = _exp_parts32(x)
+    return q if k == 0 else ((_F32(1.0) + q) * a) * b - _F32(1.0)
+
+@_inline
+def _exp32(x):
+    "e^x in float32 arithmetic"
+    q, a, b, _ = _exp_parts32(x)
+    return ((_F32(1.0) + q) * a) * b
 
 def exp(x):
     "e^x in the precision of x, from the same reduction (no − 1: e^x of a very negative x keeps its relative accuracy)"
     return np.exp(x)
-
-@_inline
-def _exp64(x):
-    "e^x in float64: `expm1`'s steps without the − 1"
-    x = min(max(np.float64(x), -746.0), 710.0)
-    kf = np.floor(x * _INV_LN2 + 0.5)
-    r = (x - kf * _LN2_HI) - kf * _LN2_LO
-    q = r + r * r * (1/2 + r * (1/6 + r * (1/24 + r * (1/120 + r * (1/720 + r * (1/5040 + r * (1/40320 + r * (
-        1/362880 + r * (1/3628800 + r * (1/39916800 + r * (1/479001600 + r * (1/6227020800))))))))))))
-    k = np.int64(kf); h = k >> 1
-    return ((1.0 + q) * _as_float((h + 1023) << 52)) * _as_float((k - h + 1023) << 52)
-
-@_inline
-def _exp32(x):
-    "e^x in float32: `expm1_32`'s steps without the − 1"
-    x = min(max(_F32(x), _F32(-104.0)), _F32(89.0))
-    kf = np.floor(x * _INV_LN2_32 + _F32(0.5))
-    r = (x - kf * _LN2_HI32) - kf * _LN2_LO32
-    q = r + r * r * (_F32(1/2) + r * (_F32(1/6) + r * (_F32(1/24) + r * (_F32(1/120) + r * (_F32(1/720) + r * _F32(1/5040))))))
-    k = np.int32(kf); h = k >> _I1
-    return ((_F32(1.0) + q) * _as_float32((h + _I127) << _I23)) * _as_float32((k - h + _I127) << _I23)
 
 def sigmoid_neg(z):
     "σ(−z) = 1/(1 + e^z) = 1/(2 + expm1(z)), in the precision of z: the gates, whose pre-activations the fused path keeps negated"
