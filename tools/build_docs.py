@@ -948,6 +948,23 @@ def unleak_code_links(html: str) -> str:
     return _CODE_COMMENT.sub(fix, html)
 
 
+_HEADING = re.compile(r'<h([1-6])[^>]*\bdata-anchor-id="([^"]+)"[^>]*>(.*?)</h\1>', re.DOTALL)
+_A_TAG = re.compile(r"</?a\b[^>]*>")
+
+
+def toc_math(html: str) -> str:
+    "Give the table-of-contents entry of a heading with maths the heading's maths spans, so that KaTeX typesets it too"
+    # smalldocs writes such an entry as the heading's text with the maths' TeX left bare (`\sigma and \tanh ...`)
+    for m in _HEADING.finditer(html):
+        inner = m.group(3)
+        if 'class="math' not in inner:
+            continue
+        text, anchor = _A_TAG.sub("", inner), re.escape(m.group(2))  # the entry is a link itself: no links inside
+        entry = re.compile(r'(<a href="#' + anchor + r'" id="toc-' + anchor + r'"[^>]*>)(.*?)(</a>)', re.DOTALL)
+        html = entry.sub(lambda a: a.group(1) + text + a.group(3), html, count=1)
+    return html
+
+
 # show_doc's link to a symbol's line on the forge: `<a href="<git_url>/blob/<branch>/<file>#L<n>" ...>source</a>`
 _SOURCE_LINK = re.compile(r'<a href="[^"]*\bblob/[^"]*"[^>]*>source</a>')
 
@@ -979,6 +996,7 @@ def fix_site(site: Path, proc: Path, quiet: bool, learner_nbs: dict[str, str] | 
         prefix = "" if offset in ("", "./") else offset
         html = _KATEX_TAG.sub("", html)
         html = unleak_code_links(html)
+        html = toc_math(html)
         html = _ATTR.sub(lambda a: a.group(1) + rewrite_url(a.group(2), rel, renames, base, pages) + a.group(3), html)
         html = strip_network_html(html, rel)
         if not git_url:  # unpublished: show_doc's "source" links would point at a repository that does not exist yet
