@@ -14,9 +14,9 @@ try:
 except ImportError: numba = None
 
 # %% auto #0
-__all__ = ['AVAILABLE', 'BLAS', 'expm1', 'expm1_32', 'exp', 'sigmoid_neg', 'tanh', 'find_blas', 'forward_before', 'forward_after',
-           'backward_before', 'backward_after', 'swap_outer', 'softmax_xent', 'input_weights', 'forward', 'backward',
-           'step_products', 'compile_kernels']
+__all__ = ['AVAILABLE', 'BLAS', 'kernel_expm1', 'expm1_32', 'kernel_exp', 'sigmoid_neg', 'kernel_tanh', 'find_blas',
+           'forward_before', 'forward_after', 'backward_before', 'backward_after', 'swap_outer', 'softmax_xent',
+           'input_weights', 'forward', 'backward', 'step_products', 'compile_kernels']
 
 # %% ../nbs/32_fast.ipynb #22b7232d
 AVAILABLE = numba is not None and importlib.util.find_spec('scipy') is not None  # compiled: numba, and SciPy for its np.dot
@@ -47,7 +47,7 @@ _LN2_HI32, _LN2_LO32, _INV_LN2_32 = _F32(0.693359375), _F32(-2.12194440e-4), _F3
 
 @_inline
 def _exp_parts(x):
-    "e^x = (1 + q) a b in float64, as (q = e^r − 1, a = 2^h, b = 2^(k−h), k): the reduction `expm1` and `exp` share"
+    "e^x = (1 + q) a b in float64, as (q = e^r − 1, a = 2^h, b = 2^(k−h), k): the reduction `kernel_expm1` and `kernel_exp` share"
     x = min(max(np.float64(x), -746.0), 710.0)                              # e^−746 is 0, e^710 is inf in float64
     kf = np.floor(x * _INV_LN2 + 0.5)                                        # k, the nearest integer to x/ln 2
     r = (x - kf * _LN2_HI) - kf * _LN2_LO                                    # |r| ≤ ln 2 / 2
@@ -57,7 +57,7 @@ def _exp_parts(x):
     return q, _as_float((h + 1023) << 52), _as_float((k - h + 1023) << 52), k   # 2^k in two factors
 
 @_inline
-def expm1(x):
+def kernel_expm1(x):
     "e^x − 1 in float64, from arithmetic the compiler can vectorise"
     q, a, b, k = _exp_parts(x)
     return q if k == 0 else ((1.0 + q) * a) * b - 1.0                       # at k = 0 nothing cancels
@@ -90,17 +90,17 @@ def _exp32(x):
     q, a, b, _ = _exp_parts32(x)
     return ((_F32(1.0) + q) * a) * b
 
-def exp(x):
+def kernel_exp(x):
     "e^x in the precision of x, from the same reduction (no − 1: e^x of a very negative x keeps its relative accuracy)"
     return np.exp(x)
 
 def sigmoid_neg(z):
-    "σ(−z) = 1/(1 + e^z) = 1/(2 + expm1(z)), in the precision of z: the gates, whose pre-activations the fused path keeps negated"
-    return 1.0 / (2.0 + expm1(z))
+    "σ(−z) = 1/(1 + e^z) = 1/(2 + kernel_expm1(z)), in the precision of z: the gates, whose pre-activations the fused path keeps negated"
+    return 1.0 / (2.0 + kernel_expm1(z))
 
-def tanh(x):
-    "tanh x = −expm1(−2|x|)/(2 + expm1(−2|x|)) with the sign of x, in the precision of x"
-    em = expm1(-2.0 * abs(np.float64(x))); t = -em / (2.0 + em)
+def kernel_tanh(x):
+    "tanh x = −kernel_expm1(−2|x|)/(2 + kernel_expm1(−2|x|)) with the sign of x, in the precision of x"
+    em = kernel_expm1(-2.0 * abs(np.float64(x))); t = -em / (2.0 + em)
     return t if x >= 0 else -t
 
 def _is32(x): return isinstance(x, types.Float) and x.bitwidth == 32
@@ -109,14 +109,14 @@ if numba is not None:                                                        # c
     @overload(sigmoid_neg)
     def _sigmoid_neg(z):
         if _is32(z): return lambda z: _F32(1.0) / (_F32(2.0) + expm1_32(z))
-        return lambda z: 1.0 / (2.0 + expm1(z))
+        return lambda z: 1.0 / (2.0 + kernel_expm1(z))
 
-    @overload(exp)
+    @overload(kernel_exp)
     def _exp(x):
         if _is32(x): return lambda x: _exp32(x)
         return lambda x: _exp64(x)
 
-    @overload(tanh)
+    @overload(kernel_tanh)
     def _tanh(x):
         if _is32(x):
             def tanh32(x):
@@ -124,7 +124,7 @@ if numba is not None:                                                        # c
                 return t if x >= _F32(0.0) else -t
             return tanh32
         def tanh64(x):
-            em = expm1(-2.0 * abs(np.float64(x))); t = -em / (2.0 + em)
+            em = kernel_expm1(-2.0 * abs(np.float64(x))); t = -em / (2.0 + em)
             return t if x >= 0 else -t
         return tanh64
 
@@ -235,7 +235,7 @@ def forward_before(x_rows,  # (T, m, 3, n_a) input products [−W_rxᵀx | −W_
         _rec(g[2], W_cc, c_tilde, blas)                                       # W_ccᵀ(Γ_r ∘ c⟨t−1⟩)
         for i in range(m):
             for j in range(n):
-                ct = tanh(c_tilde[i, j] + (x_rows[t, i, 2, j] + b[2, j]))   # c̃ (eq.5, 6)
+                ct = kernel_tanh(c_tilde[i, j] + (x_rows[t, i, 2, j] + b[2, j]))   # c̃ (eq.5, 6)
                 c_tilde[i, j] = ct
                 c[i, j] = c_prev[i, j] + g[1, i, j] * (ct - c_prev[i, j])    # eq.7
 
@@ -263,7 +263,7 @@ def forward_after(x_rows,  # (T, m, 3, n_a) input products [−W_rxᵀx | −W_u
                 g_r = sigmoid_neg(work[i, j] + (x_rows[t, i, 0, j] + b[0, j]))
                 g_u = k * sigmoid_neg(work[i, n + j] + (x_rows[t, i, 1, j] + b[1, j]))
                 r_h = (work[i, 2 * n + j] + b_cc[j]) * g_r                   # Γ_r ∘ z_cc
-                ct = tanh(r_h + (x_rows[t, i, 2, j] + b[2, j]))                     # c̃ (eq.5 reset after, eq.6)
+                ct = kernel_tanh(r_h + (x_rows[t, i, 2, j] + b[2, j]))                     # c̃ (eq.5 reset after, eq.6)
                 g[0, i, j], g[1, i, j], g[2, i, j], c_tilde[i, j] = g_r, g_u, r_h, ct
                 c[i, j] = c_prev[i, j] + g_u * (ct - c_prev[i, j])
 
@@ -420,7 +420,7 @@ def softmax_xent(Z,  # (rows, n_y) logits, a row per step and example; not modif
         w = weights[r] if weighted else 1.0
         z, d = Z[r], dZ[r]
         top = _row_max(z)
-        for j in range(n): d[j] = exp(z[j] - top)                            # e^s, s = z − max z ≤ 0
+        for j in range(n): d[j] = kernel_exp(z[j] - top)                            # e^s, s = z − max z ≤ 0
         total = _row_sum(d)                                                  # Σ e^s
         loss += w * (np.log(total) - (z[labels[r]] - top))                  # −log ŷ[label] = log Σ e^s − s[label]
         scale = w / (m * total)
