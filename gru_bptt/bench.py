@@ -543,10 +543,10 @@ def _compiled_phases(X, Y, p:GRUParams, c0, ws:FusedWorkspace, fast, now=time.pe
     X_rows, x_rows = F._input_rows(X, p, fast, ws); t1 = now()
     states = ws.take('states', (T + 1, m, n_a), dt); states[0] = c0.T
     gates, coef_uc = ws.take('gates', (T, 3, m, n_a), dt), ws.take('coef_uc', (2, T, m, n_a), dt)
-    fast.forward(p, x_rows, states, gates, coef_uc[1]); t2 = now()
+    fast.forward_loop(p, x_rows, states, gates, coef_uc[1]); t2 = now()
     loss, dC_out, _ = F._loss_block(states[1:], Y, p, fast=fast); t3 = now()
     dc0, rows = np.empty((m, n_a), dt), x_rows
-    fast.backward(p, dC_out, states, gates, coef_uc[1], rows, coef_uc[0], dc0); t4 = now()
+    fast.backward_loop(p, dC_out, states, gates, coef_uc[1], rows, coef_uc[0], dc0); t4 = now()
     F._weight_grads(X_rows, states[:-1], rows, coef_uc[0], rows[:, :, 2]); t5 = now()
     F._input_grad(rows, p, fast=fast); t6 = now()
     return {'input products': t1 - t0, 'forward steps': t2 - t1, 'loss block': t3 - t2, 'backward coefficients': 0.,

@@ -16,7 +16,7 @@ except ImportError: numba = None
 # %% auto #0
 __all__ = ['AVAILABLE', 'BLAS', 'kernel_expm1', 'expm1_32', 'kernel_exp', 'sigmoid_neg', 'kernel_tanh', 'find_blas',
            'forward_before', 'forward_after', 'backward_before', 'backward_after', 'swap_outer', 'softmax_xent',
-           'input_weights', 'forward', 'backward', 'step_products', 'compile_kernels']
+           'input_weights', 'forward_loop', 'backward_loop', 'step_products', 'compile_kernels']
 
 # %% ../nbs/32_fast.ipynb #22b7232d
 AVAILABLE = numba is not None and importlib.util.find_spec('scipy') is not None  # compiled: numba, and SciPy for its np.dot
@@ -437,7 +437,7 @@ def input_weights(params,  # GRUParams, either variant
     p = params
     return np.concatenate([-p.W_rx, -p.W_ux, p.W_cx], axis=1)
 
-def forward(params,  # GRUParams, either variant
+def forward_loop(params,  # GRUParams, either variant
             x_rows,  # (T, m, 3, n_a) X's rows times `input_weights(params)`, C-contiguous
             states,  # (T+1, m, n_a) with states[0] = c⟨0⟩; written
             gates,  # (T, 3, m, n_a) written
@@ -456,7 +456,7 @@ def forward(params,  # GRUParams, either variant
         forward_before(x_rows, b, _c(np.concatenate([-p.W_rc, -p.W_uc], axis=1), dt), _c(p.W_cc, dt),
                        states, gates, c_tildes, keep, masked, np.empty((m, 2 * n), dt), BLAS)
 
-def backward(params,  # GRUParams, either variant
+def backward_loop(params,  # GRUParams, either variant
              dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the recurrence, C-contiguous
              states,  # (T+1, m, n_a) the forward's states
              gates,  # (T, 3, m, n_a) the forward's gates (not modified)

@@ -189,7 +189,7 @@ def fused_forward(X,  # (n_x, m, T) inputs
     states = _take(workspace, 'states', (T + 1, m, n_a), dt); states[0] = c0.T
     gates, coef_uc = _take(workspace, 'gates', (T, 3, m, n_a), dt), _take(workspace, 'coef_uc', (2, T, m, n_a), dt)
     steps_mask = None if mask is None else np.ascontiguousarray(mask.T[:, :, None]).astype(dt)   # (T, m, 1)
-    if fast is not None: fast.forward(params, x_proj, states, gates, coef_uc[1], steps_mask)   # compiled, same buffers
+    if fast is not None: fast.forward_loop(params, x_proj, states, gates, coef_uc[1], steps_mask)   # compiled, same buffers
     else:
         steps = _forward_steps_after if params.variant == 'reset_after' else _forward_steps_before
         steps(x_proj, params, states, gates, coef_uc[1], steps_mask)         # c̃ goes where its coefficient will be
@@ -391,7 +391,7 @@ def _backward(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the recurre
     dc0 = np.empty((m, n_a), p.dtype)
     if fast is not None:                                                      # compiled: ∂J/∂z written as rows at once,
         dZ_rows = cache.x_proj.reshape(T, m, 3, n_a)                          # over the projections, no longer needed
-        db = fast.backward(p, dC_out, cache.states, cache.gates, cache.coef_uc[1], dZ_rows, cache.coef_uc[0], dc0)
+        db = fast.backward_loop(p, dC_out, cache.states, cache.gates, cache.coef_uc[1], dZ_rows, cache.coef_uc[0], dc0)
         cc_in, dZ_cc = (cache.states[:-1], cache.coef_uc[0]) if p.variant == 'reset_after' else (cache.coef_uc[0], None)
     else:
         _backward_coefficients(cache.states, cache.gates, cache.coef_uc)
