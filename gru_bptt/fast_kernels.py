@@ -438,12 +438,12 @@ def input_weights(params,  # GRUParams, either variant
     return np.concatenate([-p.W_rx, -p.W_ux, p.W_cx], axis=1)
 
 def forward_loop(params,  # GRUParams, either variant
-            x_rows,  # (T, m, 3, n_a) X's rows times `input_weights(params)`, C-contiguous
-            states,  # (T+1, m, n_a) with states[0] = c⟨0⟩; written
-            gates,  # (T, 3, m, n_a) written
-            c_tildes,  # (T, m, n_a) written
-            steps_mask=None,  # (T, m, 1) 1 on a real step, 0 on a masked one; None: all real
-           ):
+                 x_rows,  # (T, m, 3, n_a) X's rows times `input_weights(params)`, C-contiguous
+                 states,  # (T+1, m, n_a) with states[0] = c⟨0⟩; written
+                 gates,  # (T, 3, m, n_a) written
+                 c_tildes,  # (T, m, n_a) written
+                 steps_mask=None,  # (T, m, 1) 1 on a real step, 0 on a masked one; None: all real
+                 ):
     "The forward loop of the parameters' variant, compiled, into the fused path's buffers; it adds the biases"
     p, (T, m, n), dt = params, c_tildes.shape, c_tildes.dtype
     masked = steps_mask is not None
@@ -457,14 +457,14 @@ def forward_loop(params,  # GRUParams, either variant
                        states, gates, c_tildes, keep, masked, np.empty((m, 2 * n), dt), BLAS)
 
 def backward_loop(params,  # GRUParams, either variant
-             dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the recurrence, C-contiguous
-             states,  # (T+1, m, n_a) the forward's states
-             gates,  # (T, 3, m, n_a) the forward's gates (not modified)
-             c_tildes,  # (T, m, n_a) the forward's c̃
-             rows,  # (T, m, 3, n_a) written: ∂J/∂z [r | u | c]
-             out,  # (T, m, n_a) written: Γ_r ∘ c⟨t−1⟩ (reset before) or ∂J/∂z_cc (reset after)
-             dc0,  # (m, n_a) written: ∂J/∂c⟨0⟩
-            ) -> np.ndarray:  # float64 (3, n_a) sums of ∂J/∂z_r, ∂J/∂z_u, ∂J/∂z_c: the biases' gradients; (4, n_a) with ∂J/∂z_cc's (reset after)
+                  dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the recurrence, C-contiguous
+                  states,  # (T+1, m, n_a) the forward's states
+                  gates,  # (T, 3, m, n_a) the forward's gates (not modified)
+                  c_tildes,  # (T, m, n_a) the forward's c̃
+                  rows,  # (T, m, 3, n_a) written: ∂J/∂z [r | u | c]
+                  out,  # (T, m, n_a) written: Γ_r ∘ c⟨t−1⟩ (reset before) or ∂J/∂z_cc (reset after)
+                  dc0,  # (m, n_a) written: ∂J/∂c⟨0⟩
+                  ) -> np.ndarray:  # float64 (3, n_a) sums of ∂J/∂z_r, ∂J/∂z_u, ∂J/∂z_c: the biases' gradients; (4, n_a) with ∂J/∂z_cc's (reset after)
     "The backward loop of the parameters' variant, compiled: ∂J/∂z as rows, what W_cc's gradient needs, ∂J/∂c⟨0⟩, the bias gradients"
     p, (T, m, n), dt = params, dC_out.shape, dC_out.dtype
     if p.variant == 'reset_after':
@@ -497,21 +497,16 @@ def step_products(a1,  # (T, m, k1) the first product's left operand per step
 # %% ../nbs/32_fast.ipynb #7459778c
 def compile_kernels() -> dict:  # dtype name -> seconds to compile (or load from the cache) the loops
     "Compile the kernels for float32 and float64, or load them from numba's on-disk cache; the seconds it took per dtype"
-    out = {}
+    from .forward import GRUParams                                          # here only: the kernels use nothing of the package
+    out, (T, m, n), z = {}, (2, 1, 2), np.zeros
     for dt in (np.float32, np.float64):
-        T, m, n, z = 2, 1, 2, np.zeros
         start = time.perf_counter()
-        for masked in (False, True):
-            keep = np.ones((T, m), dt) if masked else np.empty((0, 0), dt)
-            forward_before(z((T, m, 3, n), dt), z((3, n), dt), z((n, 2 * n), dt), z((n, n), dt), z((T + 1, m, n), dt),
-                           z((T, 3, m, n), dt), z((T, m, n), dt), keep, masked, z((m, 2 * n), dt), BLAS)
-            forward_after(z((T, m, 3, n), dt), z((3, n), dt), z((n, 3 * n), dt), z(n, dt), z((T + 1, m, n), dt),
-                          z((T, 3, m, n), dt), z((T, m, n), dt), keep, masked, z((m, 3 * n), dt), BLAS)
-        backward_before(z((T, m, n), dt), z((T + 1, m, n), dt), z((T, 3, m, n), dt), z((T, m, n), dt), z((n, n), dt),
-                        z((2 * n, n), dt), z((T, m, 3, n), dt), z((T, m, n), dt), z((m, n), dt), z((3, n)), z((m, 2 * n), dt),
-                        z((4, m, n), dt), BLAS)
-        backward_after(z((T, m, n), dt), z((T + 1, m, n), dt), z((T, 3, m, n), dt), z((T, m, n), dt), z((3 * n, n), dt),
-                       z((T, m, 3, n), dt), z((T, m, n), dt), z((m, n), dt), z((4, n)), z((m, 3 * n), dt), z((2, m, n), dt), BLAS)
+        for variant in ('reset_before', 'reset_after'):                       # through the calls the fused path makes
+            p = GRUParams.init(n, n, dtype=dt, variant=variant)
+            for mask in (None, np.ones((T, m, 1), dt)):
+                forward_loop(p, z((T, m, 3, n), dt), z((T + 1, m, n), dt), z((T, 3, m, n), dt), z((T, m, n), dt), mask)
+            backward_loop(p, z((T, m, n), dt), z((T + 1, m, n), dt), z((T, 3, m, n), dt), z((T, m, n), dt),
+                          z((T, m, 3, n), dt), z((T, m, n), dt), z((m, n), dt))
         swap_outer(z((T, m, n), dt), z((n, m, T), dt))
         for weighted in (False, True): softmax_xent(z((T, n), dt), np.zeros(T, np.int64), z(T, dt), weighted, 1, z((T, n), dt))
         out[np.dtype(dt).name] = time.perf_counter() - start

@@ -234,8 +234,9 @@ def _loss_block(states,  # (T, m, n_a) the states c⟨1⟩ … c⟨T⟩ as rows 
     if fast is None: loss, dZ_y = _softmax_cross_entropy(Z_y, labels, m, weights)
     else:
         dZ_y = np.empty_like(Z_y)
-        loss = fast.softmax_xent(Z_y, labels.astype(np.int64, copy=False), weights if weights is not None else labels[:0].astype(Z_y.dtype),
-                                 weights is not None, m, dZ_y)
+        unweighted = weights is None                                         # the kernel reads the weights only if told
+        loss = fast.softmax_xent(Z_y, labels.astype(np.int64, copy=False), np.empty(0, Z_y.dtype) if unweighted else weights,
+                                 not unweighted, m, dZ_y)
     if not params.has_head: return loss, dZ_y.reshape(T, m, n_a), {}
     head = dict(W_yc=C_rows.T @ dZ_y, b_y=dZ_y.sum(axis=0)[:, None])         # the head's gradients, all steps at once
     return loss, (dZ_y @ params.W_yc.T).reshape(T, m, n_a), head
