@@ -60,7 +60,7 @@ from urllib.parse import urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from learner_pages import (  # noqa: E402  (the learner pages and markers, shared with the browser check)
     FOLD_CLASS, FOLD_DIRECTIVE, FOLD_MD_MARKER, FOLD_SUMMARY, LEARNER_NB_DIR, LEARNER_PAGES, ONE_SCREEN_CLASS,
-    ONE_SCREEN_DIRECTIVE, has_directive, is_folded_markdown, reading_order,
+    ONE_SCREEN_DIRECTIVE, has_directive, is_folded_markdown, is_learner, reading_order,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -948,14 +948,14 @@ def unleak_code_links(html: str) -> str:
     return _CODE_COMMENT.sub(fix, html)
 
 
-_HEADING = re.compile(r'<h([1-6])[^>]*\bdata-anchor-id="([^"]+)"[^>]*>(.*?)</h\1>', re.DOTALL)
+_HTML_HEADING = re.compile(r'<h([1-6])[^>]*\bdata-anchor-id="([^"]+)"[^>]*>(.*?)</h\1>', re.DOTALL)
 _A_TAG = re.compile(r"</?a\b[^>]*>")
 
 
 def toc_math(html: str) -> str:
     "Give the table-of-contents entry of a heading with maths the heading's maths spans, so that KaTeX typesets it too"
     # smalldocs writes such an entry as the heading's text with the maths' TeX left bare (`\sigma and \tanh ...`)
-    for m in _HEADING.finditer(html):
+    for m in _HTML_HEADING.finditer(html):
         inner = m.group(3)
         if 'class="math' not in inner:
             continue
@@ -1001,7 +1001,7 @@ def fix_site(site: Path, proc: Path, quiet: bool, learner_nbs: dict[str, str] | 
         html = strip_network_html(html, rel)
         if not git_url:  # unpublished: show_doc's "source" links would point at a repository that does not exist yet
             html = _SOURCE_LINK.sub("", html)
-        learner = posixpath.basename(rel)[:-5] in LEARNER_PAGES
+        learner = is_learner(rel)
         nb_copy = learner_nbs.get(rel)
         colab = colab_url(git_url, str(cfg.get("branch", "main")), nb_copy) if (git_url and nb_copy) else None
         html = learner_html(html, rel, nav, nb_copy, colab, learner)
@@ -1173,7 +1173,6 @@ def build(args: argparse.Namespace) -> None:
     install_figzoom(site)
     learner_nbs = write_learner_nbs(site, proc, args.quiet)
     n_pages = fix_site(site, proc, args.quiet, learner_nbs)
-    sys.path.insert(0, str(Path(__file__).resolve().parent))  # tools/search_index.py, next to this file
     from search_index import install as install_search
 
     install_search(site, katex_dist(args.quiet), args.quiet)

@@ -7,7 +7,7 @@
 
     python tools/default_call_checks.py [--clock cpu|wall] [--out nbs/bench_results]
 """
-import argparse, csv, os, sys
+import argparse, csv
 from pathlib import Path
 from gru_bptt.bench import SIZES, CLOCKS, make_problem, limit_threads, peak_memory_mb
 from gru_bptt.fused import FusedWorkspace, clear_fused_cache, fused_loss_and_grads, fast_loops

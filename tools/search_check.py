@@ -87,8 +87,6 @@ HELD_BACK_MIN = 0.75  # fixed with the table, before tuning
 CONTRAST_MIN = 4.5  # WCAG 2 AA, normal text
 CONTRAST_QUERIES = ("candidate", "reset gate", "softmax")  # snippets with maths in them
 TOP = 3
-CHROME_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 
 # Runs in the page: put the query in the visible search box as typing does (an input event), then wait until the
 # results have been redrawn and stay the same for a few polls; return the links in order and what each result shows.
@@ -274,7 +272,7 @@ async def main_async(args: argparse.Namespace) -> int:
     from playwright.async_api import async_playwright
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from browser_check import chromium_path, serve
+    from browser_check import CHROME_ARGS, chromium_path, serve
 
     docs = Path(args.docs).resolve()
     if not (docs / "index.html").exists():
