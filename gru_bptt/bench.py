@@ -546,8 +546,8 @@ def _compiled_phases(X, Y, p:GRUParams, c0, ws:FusedWorkspace, fast, now=time.pe
     fast.forward_loop(p, x_rows, states, gates, coef_uc[1]); t2 = now()
     loss, dC_out, _ = F._loss_block(states[1:], Y, p, fast=fast); t3 = now()
     dc0, rows = np.empty((m, n_a), dt), x_rows
-    fast.backward_loop(p, dC_out, states, gates, coef_uc[1], rows, coef_uc[0], dc0); t4 = now()
-    F._weight_grads(X_rows, states[:-1], rows, coef_uc[0], rows[:, :, 2]); t5 = now()
+    db = fast.backward_loop(p, dC_out, states, gates, coef_uc[1], rows, coef_uc[0], dc0); t4 = now()
+    F._weight_grads(X_rows, states[:-1], rows, coef_uc[0], rows[:, :, 2], db.astype(dt)[:3].reshape(-1)); t5 = now()   # biases summed by the loop
     F._input_grad(rows, p, fast=fast); t6 = now()
     return {'input products': t1 - t0, 'forward steps': t2 - t1, 'loss block': t3 - t2, 'backward coefficients': 0.,
             'backward steps': t4 - t3, 'gradient rows': 0., 'weight-gradient products': t5 - t4, 'dX product': t6 - t5}

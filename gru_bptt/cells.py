@@ -6,7 +6,8 @@
 from __future__ import annotations
 import importlib
 from importlib.metadata import entry_points
-from typing import Callable, NamedTuple
+from types import MappingProxyType
+from typing import Callable, Mapping, NamedTuple
 import numpy as np
 from .forward import GRUParams, Params, check_given, gru_cell_forward
 from .basics import state_output
@@ -33,8 +34,8 @@ class Cell(NamedTuple):
     backward: Callable  # (dc, cache, params) -> (dc_prev, dx, dict of the step's parameter gradients)
     checks: CheckRegister  # the numerical proofs of its derivation
     description: str = ''  # one line for tables and --help
-    settings: dict = {}  # settings its parameters are built with, e.g. {'variant': 'reset_after'}
-    against: dict = {}  # framework -> rows(n_x, n_a, m, T, seed, n_y) comparing it with that framework ('torch')
+    settings: Mapping = MappingProxyType({})  # settings its parameters are built with, e.g. {'variant': 'reset_after'}
+    against: Mapping = MappingProxyType({})  # framework -> rows(n_x, n_a, m, T, seed, n_y) comparing it with that framework ('torch'); read-only by default: a default is shared by every cell
 
     def init_params(self, n_x:int, n_a:int, n_y:int|None=None, seed:int=0, dtype=np.float64) -> Params:
         "Random parameters of this cell with `n_a` units (n_h for an LSTM), and a head with `n_y` classes if given"

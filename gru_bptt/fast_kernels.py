@@ -112,12 +112,12 @@ if numba is not None:                                                        # c
         return lambda z: 1.0 / (2.0 + kernel_expm1(z))
 
     @overload(kernel_exp)
-    def _exp(x):
+    def _overload_kernel_exp(x):
         if _is32(x): return lambda x: _exp32(x)
         return lambda x: _exp64(x)
 
     @overload(kernel_tanh)
-    def _tanh(x):
+    def _overload_kernel_tanh(x):
         if _is32(x):
             def tanh32(x):
                 em = expm1_32(_F32(-2.0) * abs(x)); t = -em / (_F32(2.0) + em)

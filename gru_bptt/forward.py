@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import NamedTuple
 import numpy as np
 from .basics import (PARAMS_KINDS, HEAD_SPEC, Params, spec_table, check_array, check_params, check_given,
-                             check_labels, check_inputs, check_mask, _precision, _dims_str,
+                             check_labels, check_inputs, check_mask, _precision,
                              map_state, state_output)
 _all_ = ['PARAMS_KINDS', 'HEAD_SPEC', 'Params', 'spec_table', 'check_array', 'check_params', 'check_given',
          'check_labels', 'check_inputs', 'check_mask']  # re-exported: the names lived here before 0.3

@@ -10,7 +10,7 @@ from typing import NamedTuple
 import numpy as np
 from .forward import GRUParams, check_params
 from .stack import GRUStack
-from .cells import cell_of, get_cell
+from .cells import get_cell
 
 # %% auto #0
 __all__ = ['KERAS_MERGE_MODES', 'from_keras', 'to_keras', 'keras_grads', 'keras_layout', 'from_torch', 'to_torch',
