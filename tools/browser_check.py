@@ -53,7 +53,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from learner_pages import LEARNER_PAGES, ONE_SCREEN_CLASS, TEST_LINE, is_learner, page_of, reading_order  # noqa: E402
+from learner_pages import LEARNER_PAGES, ONE_SCREEN_CLASS, TEST_LINE, is_learner, page_name, reading_order  # noqa: E402
 import search_check  # noqa: E402  (tools/search_check.py: the search's query tables and checks)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -368,7 +368,7 @@ def learner_report(docs: Path, pages: list[str], by: dict, enforce: bool, out: s
     MAX_PAGE_CODE, a test line visible by default, a table wider than the column at 390 px, a box that scrolls without a
     cue, a page of the reading order without a link to the next one, a one-screen box that does not fit or is missing."""
     problems: list[str] = []
-    order = [page_of(nb) for nb in reading_order()]
+    order = [posixpath.join(posixpath.dirname(nb), page_name(ROOT / "nbs" / nb)) for nb in reading_order()]
     have = [pg for pg in order if (docs / pg).is_file()]
     for pg, nxt in zip(have, have[1:]):
         if pg not in pages or (pg, "1280") not in by:

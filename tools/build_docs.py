@@ -60,7 +60,7 @@ from urllib.parse import urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from learner_pages import (  # noqa: E402  (the learner pages and markers, shared with the browser check)
     FOLD_CLASS, FOLD_DIRECTIVE, FOLD_MD_MARKER, FOLD_SUMMARY, LEARNER_NB_DIR, LEARNER_PAGES, ONE_SCREEN_CLASS,
-    ONE_SCREEN_DIRECTIVE, has_directive, is_folded_markdown, is_learner, reading_order,
+    ONE_SCREEN_DIRECTIVE, front_matter, has_directive, is_folded_markdown, is_learner, page_name, reading_order,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -275,21 +275,6 @@ def nbdev_process(n_workers: int, quiet: bool) -> Path:
         raise SystemExit(f"build_docs: nbdev could not process the notebooks: {type(e).__name__}: {msg}{hint}") from None
 
 
-def front_matter(nb_path: Path) -> dict:
-    "The YAML front matter that nbdev put in the first raw cell of a processed notebook."
-    import yaml
-
-    nb = json.loads(nb_path.read_text(encoding="utf-8"))
-    for cell in nb.get("cells", []):
-        if cell.get("cell_type") != "raw":
-            continue
-        src = "".join(cell.get("source", []))
-        m = re.match(r"\s*---\s*\n(.*?)\n---\s*$", src, flags=re.DOTALL)
-        if m:
-            return yaml.safe_load(m.group(1)) or {}
-    return {}
-
-
 # ---------------------------------------------------------------- the processed notebooks: folds, source once
 
 
@@ -421,7 +406,7 @@ def restructure_proc(proc: Path, quiet: bool) -> None:
         orig = nbs / nb.name
         if not orig.exists():
             continue
-        page = Path(str(front_matter(nb).get("output-file") or nb.stem)).stem
+        page = Path(page_name(nb)).stem
         for k, v in restructure_notebook(nb, orig, page in LEARNER_PAGES).items():
             total[k] += v
     log(f"{total['folded']} cell(s) folded into 'Tests and package details', {total['cards']} show_doc card(s) above "
@@ -599,7 +584,7 @@ def write_learner_nbs(site: Path, proc: Path, quiet: bool) -> dict[str, str]:
     (site / LEARNER_NB_DIR).mkdir(exist_ok=True)
     for nb in sorted(proc.glob("*.ipynb")):
         fm = front_matter(nb)
-        page = Path(str(fm.get("output-file") or nb.stem)).stem
+        page = Path(page_name(nb)).stem
         orig = cfg.nbs_path / nb.name
         if page not in LEARNER_PAGES or not orig.exists():
             continue
@@ -748,7 +733,7 @@ def reading_nav(proc: Path) -> list[tuple[str, str]]:
             log(f"warning: nbs/sidebar.yml names {nb}, which is not in the site")
             continue
         fm = front_matter(pnb) if pnb.suffix == ".ipynb" else {}
-        name = str(fm.get("output-file") or Path(nb).with_suffix(".html").name)
+        name = page_name(pnb) if pnb.suffix == ".ipynb" else Path(nb).with_suffix(".html").name
         out.append((posixpath.join(posixpath.dirname(nb), name), str(fm.get("title") or Path(name).stem)))
     return out
 
@@ -865,10 +850,7 @@ def page_renames(proc: Path, site: Path) -> dict[str, str]:
         old = rel.with_suffix(".html").as_posix()
         if not (site / old).exists():
             continue
-        out_file = front_matter(nb).get("output-file")
-        if not out_file:
-            continue
-        new = posixpath.join(posixpath.dirname(old), str(out_file))
+        new = posixpath.join(posixpath.dirname(old), page_name(nb))
         if new != old:
             renames[old] = new
     targets = [v for v in renames.values()]

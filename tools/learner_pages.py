@@ -5,6 +5,8 @@ Imported by tools/build_docs.py, tools/browser_check.py and tools/check_learner_
 * `LEARNER_PAGES`: the learner pages, by the name of their page in docs/ without `.html`. A page of this list that the
   site does not have (yet) is skipped with a note by every tool, never an error.
 * `reading_order()`: the notebooks of nbs/sidebar.yml in the sidebar's order (the order of the previous/next links).
+* `page_name(notebook)`: the file name of a notebook's page (front matter `output-file`, else nbdev's name), the one
+  rule of build_docs (renames, reading order, learner pages) and of the browser check's next links.
 * The fold directive: a code cell whose first lines hold `#| fold`, or a markdown cell whose first line is
   `<!-- fold -->`, is moved, with its outputs and in notebook order, into one closed `<details>` at the bottom of its
   page ("Tests and package details"). nbdev_test still runs it where it is: the fold is only presentation.
@@ -64,11 +66,34 @@ def reading_order(nbs: Path | None = None) -> list[str]:
     return [o for o in dict.fromkeys(out) if o.endswith((".ipynb", ".qmd", ".md"))]
 
 
-def page_of(notebook: str) -> str:
-    "The docs page nbdev writes for a notebook of nbs/ (`00_forward.ipynb` -> `forward.html`), unless its front matter says otherwise."
+def front_matter(nb_path: Path) -> dict:
+    "The YAML front matter of the first raw cell (`---` ... `---`) of a notebook: in a processed one, what nbdev put there."
+    import json
+    import re
+
+    import yaml
+
+    nb = json.loads(Path(nb_path).read_text(encoding="utf-8"))
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "raw":
+            continue
+        s = cell.get("source", [])
+        src = "".join(s) if isinstance(s, list) else str(s)
+        m = re.match(r"\s*---\s*\n(.*?)\n---\s*$", src, flags=re.DOTALL)
+        if m:
+            return yaml.safe_load(m.group(1)) or {}
+    return {}
+
+
+def page_name(nb_path: Path | str) -> str:
+    """The file name of a notebook's docs page (`nbs/00_forward.ipynb` -> `forward.html`), for a notebook of nbs/ or a
+    processed one of `_proc/`: the `output-file` of its front matter (nbdev writes it into every processed notebook
+    that has front matter), else nbdev's name for the page (`_nbpath2html`: lower case, the number prefix dropped).
+    The page's folder is the notebook's, relative to nbs/ (join it with `posixpath.dirname` of that path)."""
     from nbdev.doclinks import _nbpath2html
 
-    return _nbpath2html(Path(notebook)).as_posix()
+    out_file = front_matter(Path(nb_path)).get("output-file")
+    return str(out_file) if out_file else _nbpath2html(Path(nb_path)).name
 
 
 def has_directive(src: str, name: str) -> bool:
