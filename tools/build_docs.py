@@ -656,26 +656,35 @@ def katex_dist(quiet: bool) -> Path:
         if not (dist / "katex.min.js").exists():
             raise SystemExit(f"build_docs: KATEX_DIST={dist} has no katex.min.js")
         return dist
+    missing = "npm is needed once to fetch KaTeX (or set KATEX_DIST to a katex/dist folder)"
+    return npm_package("katex", KATEX_VERSION, "dist/katex.min.js", quiet, missing=missing,
+                       failed="npm install katex failed") / "dist"
+
+
+def npm_package(name: str, version: str, need: str, quiet: bool, who: str = "build_docs", missing: str | None = None,
+                failed: str | None = None) -> Path:
+    """The folder of an npm package, installed once into ~/.cache/gru_bptt-docs/<name>-<version> (`need`: a file of
+    it that must be there after the install). Messages begin with `who` (the tool); `missing` and `failed` replace the
+    messages for no npm and a failed install."""
     cache_root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    cache = cache_root / "gru_bptt-docs" / f"katex-{KATEX_VERSION}"
-    pkg = cache / "node_modules" / "katex"
-    if (pkg / "package.json").exists() and json.loads((pkg / "package.json").read_text())["version"] == KATEX_VERSION:
-        return pkg / "dist"
+    cache = cache_root / "gru_bptt-docs" / f"{name}-{version}"
+    pkg = cache / "node_modules" / name
+    if (pkg / "package.json").exists() and json.loads((pkg / "package.json").read_text())["version"] == version:
+        return pkg
     npm = shutil.which("npm")
     if not npm:
-        raise SystemExit("build_docs: npm is needed once to fetch KaTeX (or set KATEX_DIST to a katex/dist folder)")
+        raise SystemExit(f"{who}: {missing or f'npm is needed once to fetch {name}@{version}'}")
     cache.mkdir(parents=True, exist_ok=True)
-    (cache / "package.json").write_text('{"name": "gru-bptt-docs-katex", "private": true}\n')  # npm's root is here
-    log(f"npm: installing katex@{KATEX_VERSION} into {cache}", quiet)
+    (cache / "package.json").write_text(f'{{"name": "gru-bptt-docs-{name}", "private": true}}\n')  # npm's root is here
+    if not quiet:
+        print(f"{who}: npm: installing {name}@{version} into {cache}", file=sys.stderr, flush=True)
     env = dict(os.environ, npm_config_update_notifier="false", npm_config_fund="false", npm_config_audit="false")
-    res = subprocess.run(
-        [npm, "install", "--no-save", "--no-package-lock", f"katex@{KATEX_VERSION}"],
-        cwd=cache, env=env, capture_output=True, text=True,
-    )
-    if res.returncode != 0 or not (pkg / "dist" / "katex.min.js").exists():
+    res = subprocess.run([npm, "install", "--no-save", "--no-package-lock", f"{name}@{version}"],
+                         cwd=cache, env=env, capture_output=True, text=True)
+    if res.returncode != 0 or not (pkg / need).exists():
         sys.stderr.write(res.stdout + res.stderr)
-        raise SystemExit("build_docs: npm install katex failed")
-    return pkg / "dist"
+        raise SystemExit(f"{who}: {failed or f'npm install {name}@{version} failed'}")
+    return pkg
 
 
 def install_katex(site: Path, dist: Path) -> None:

@@ -70,28 +70,6 @@ def log(msg: str, quiet: bool = False) -> None:
 # ---------------------------------------------------------------- npm and node
 
 
-def npm_package(name: str, version: str, need: str, quiet: bool) -> Path:
-    "The folder of an npm package, installed once into ~/.cache/gru_bptt-docs/<name>-<version>."
-    cache_root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    cache = cache_root / "gru_bptt-docs" / f"{name}-{version}"
-    pkg = cache / "node_modules" / name
-    if (pkg / "package.json").exists() and json.loads((pkg / "package.json").read_text())["version"] == version:
-        return pkg
-    npm = shutil.which("npm")
-    if not npm:
-        raise SystemExit(f"search_index: npm is needed once to fetch {name}@{version}")
-    cache.mkdir(parents=True, exist_ok=True)
-    (cache / "package.json").write_text(f'{{"name": "gru-bptt-docs-{name}", "private": true}}\n')
-    log(f"npm: installing {name}@{version} into {cache}", quiet)
-    env = dict(os.environ, npm_config_update_notifier="false", npm_config_fund="false", npm_config_audit="false")
-    res = subprocess.run([npm, "install", "--no-save", "--no-package-lock", f"{name}@{version}"],
-                         cwd=cache, env=env, capture_output=True, text=True)
-    if res.returncode != 0 or not (pkg / need).exists():
-        sys.stderr.write(res.stdout + res.stderr)
-        raise SystemExit(f"search_index: npm install {name}@{version} failed")
-    return pkg
-
-
 def lunr_dir(quiet: bool) -> Path:
     "Lunr's package folder; `LUNR_DIR` may point at one instead."
     if os.environ.get("LUNR_DIR"):
@@ -99,7 +77,9 @@ def lunr_dir(quiet: bool) -> Path:
         if not (d / "lunr.js").exists():
             raise SystemExit(f"search_index: LUNR_DIR={d} has no lunr.js")
         return d
-    return npm_package("lunr", LUNR_VERSION, "lunr.min.js", quiet)
+    from build_docs import npm_package  # tools/ is on sys.path: build_docs runs us, or main() put it there
+
+    return npm_package("lunr", LUNR_VERSION, "lunr.min.js", quiet, who="search_index")
 
 
 def node(script: str, payload, *args: str):
