@@ -23,11 +23,15 @@ import argparse
 import ast
 import json
 import re
+import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from learner_pages import FOLD_DIRECTIVE, FOLD_MD_MARKER  # noqa: E402  (the fold markers build_docs reads)
+
 CHECK_CALL = re.compile(r"^(test_\w+|assert_\w+)$")
-SKIP = ("#| hide", "#| fold", "#| echo: false", "#| exports", "#| default_exp", "#| include: false", "#| eval: false")
-MD_FOLD = "<!-- fold -->"
+FOLD_LINE = f"#| {FOLD_DIRECTIVE}"  # a code cell's fold directive line
+SKIP = ("#| hide", FOLD_LINE, "#| echo: false", "#| exports", "#| default_exp", "#| include: false", "#| eval: false")
 
 
 def _is_check(node: ast.stmt) -> bool:
@@ -101,7 +105,7 @@ def split_cell(src: str):
             return None
     demo = [l for (lo, hi), k in zip(chunks, kinds) if not k for l in lines[lo:hi]]
     checks = [l for (lo, hi), k in zip(chunks, kinds) if k for l in lines[lo:hi]]
-    return "\n".join(opts + demo) + "\n", "\n".join(["#| fold"] + checks) + "\n"
+    return "\n".join(opts + demo) + "\n", "\n".join([FOLD_LINE] + checks) + "\n"
 
 
 def _imports_only(src: str) -> bool:
@@ -141,13 +145,13 @@ def restructure(nb: dict, keep: set) -> list[str]:
             continue
         if any(l.startswith("#| export") for l in first):
             if not (_defines(src) & keep):
-                c["source"] = ("#| fold\n" + src).splitlines(True)
+                c["source"] = (FOLD_LINE + "\n" + src).splitlines(True)
                 changes.append(f"fold export: {sorted(_defines(src))[:4]}")
             cells.append(c)
             continue
         parts = split_cell(src)
         if parts == "all":
-            c["source"] = ("#| fold\n" + src).splitlines(True)
+            c["source"] = (FOLD_LINE + "\n" + src).splitlines(True)
             changes.append(f"fold checks: {src.strip()[:60]!r}")
             cells.append(c)
         elif parts:
@@ -157,18 +161,18 @@ def restructure(nb: dict, keep: set) -> list[str]:
             cells.append(_code(checks))
             changes.append(f"split: {src.strip()[:60]!r}")
         elif re.search(r"\b(test_\w+\(|assert\b|\.assert_\w+\()", src):  # checks that cannot be split off: fold all
-            c["source"] = ("#| fold\n" + src).splitlines(True)
+            c["source"] = (FOLD_LINE + "\n" + src).splitlines(True)
             changes.append(f"fold unsplittable: {src.strip()[:60]!r}")
             cells.append(c)
         else:
             cells.append(c)
     # markdown that only introduces folded checks
-    folded = lambda c: c["cell_type"] == "code" and "".join(c["source"]).startswith("#| fold")
+    folded = lambda c: c["cell_type"] == "code" and "".join(c["source"]).startswith(FOLD_LINE)
     for i, c in enumerate(cells):
         if c["cell_type"] != "markdown":
             continue
         src = "".join(c["source"])
-        if src.startswith(MD_FOLD) or src.lstrip().startswith("#") or not src.rstrip().endswith(":"):
+        if src.startswith(FOLD_MD_MARKER) or src.lstrip().startswith("#") or not src.rstrip().endswith(":"):
             continue
         nxt = []
         for d in cells[i + 1:]:
@@ -176,7 +180,7 @@ def restructure(nb: dict, keep: set) -> list[str]:
                 break
             nxt.append(d)
         if nxt and all(folded(d) for d in nxt) and len(src) < 600:
-            c["source"] = (MD_FOLD + "\n" + src).splitlines(True)
+            c["source"] = (FOLD_MD_MARKER + "\n" + src).splitlines(True)
             changes.append(f"fold prose: {src.strip()[:60]!r}")
     nb["cells"] = cells
     return changes
