@@ -90,6 +90,14 @@ _KATEX_TAG = re.compile(
 )
 _OFFSET = re.compile(r"""<meta name="smalldocs:offset" content="([^"]*)">""")
 
+
+def page_prefix(html: str, rel: str) -> str:
+    """What leads from the page at site path `rel` back to the site's root, for its links: smalldocs' offset meta tag
+    (else worked out from `rel`), '' for a page at the root (`docs/x.html`), `../` one folder down."""
+    m = _OFFSET.search(html)
+    offset = m.group(1) if m else posixpath.relpath(".", posixpath.dirname(rel) or ".") + "/"
+    return "" if offset in ("", "./") else offset
+
 MATH_SCRIPT = """\
 // Typeset the maths of a page with the local KaTeX. Written by tools/build_docs.py; do not edit in docs/.
 (function () {
@@ -982,9 +990,7 @@ def fix_site(site: Path, proc: Path, quiet: bool, learner_nbs: dict[str, str] | 
     for rel in sorted(pages):
         f = site / rel
         html = f.read_text(encoding="utf-8")
-        m = _OFFSET.search(html)
-        offset = m.group(1) if m else posixpath.relpath(".", posixpath.dirname(rel) or ".") + "/"
-        prefix = "" if offset in ("", "./") else offset
+        prefix = page_prefix(html, rel)
         html = _KATEX_TAG.sub("", html)
         html = unleak_code_links(html)
         html = toc_math(html)

@@ -635,7 +635,6 @@ SMALLDOCS_SEARCH_START = "  // ---- search\n"
 SMALLDOCS_SEARCH_END = "  // the keys that focus search"
 SMALLDOCS_SEARCH_STUB = "  // ---- search: site_libs/search/search.js drives the search boxes (written by tools/search_index.py)\n"
 _FUSE_TAG = re.compile(r"""<script[^>]*src="[^"]*site_libs/fuse/fuse\.min\.js"[^>]*>\s*</script>""")
-_OFFSET = re.compile(r"""<meta name="smalldocs:offset" content="([^"]*)">""")
 HEAD_MARK = "site_libs/search/search.js"
 
 
@@ -680,6 +679,8 @@ def collect(site: Path) -> tuple[list[dict], tuple | None, list[str]]:
 
 def install(site: Path, katex_dist: Path, quiet: bool = False) -> int:
     "Build the search of a site: index, engine, styles, smalldocs patched, tags in every page; return the records."
+    from build_docs import page_prefix  # tools/ is on sys.path: build_docs runs us, or main() put it there
+
     raw, crosswalk, pages = collect(site)
     if crosswalk is None:
         raise SystemExit(f"search_index: no page has a table under a heading with id {CROSSWALK_ID!r} "
@@ -725,10 +726,7 @@ def install(site: Path, katex_dist: Path, quiet: bool = False) -> int:
         html = f.read_text(encoding="utf-8")
         html = _FUSE_TAG.sub("", html)
         if HEAD_MARK not in html:
-            m = _OFFSET.search(html)
-            offset = m.group(1) if m else os.path.relpath(".", os.path.dirname(page) or ".") + "/"
-            prefix = "" if offset in ("", "./") else offset
-            html = html.replace("</head>", head_tags(prefix) + "</head>", 1)
+            html = html.replace("</head>", head_tags(page_prefix(html, page)) + "</head>", 1)
         f.write_text(html, encoding="utf-8")
     log(f"{len(records)} records from {len(pages)} pages, {len(synonyms)} synonym groups from "
         f"{crosswalk[0]}#{CROSSWALK_ID}, {len(unique)} formulas as text", quiet)
