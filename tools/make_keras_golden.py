@@ -14,7 +14,7 @@ h0 (m, H), labels y (m, T), the outputs out (m, T, H) (return_sequences), the lo
 −log softmax(h⟨t⟩)[y] and its gradients d_kernel, d_recurrent_kernel, d_bias, d_x, d_h0 from jax.grad. `after_masked_`
 repeats reset_after=True with a boolean mask (m, T) (True = a real step), the loss summed over real steps only.
 """
-import os, sys
+import os
 os.environ.setdefault('KERAS_BACKEND', 'jax')
 import jax
 jax.config.update('jax_enable_x64', True)
