@@ -4,14 +4,14 @@
 
 # %% ../nbs/62_checkpoint.ipynb #26d0bdbd
 from __future__ import annotations
-import errno, json, math, os, re, stat, tempfile, zipfile, zlib
+import errno, json, math, os, re, stat, zipfile, zlib
 from pathlib import Path
 from typing import NamedTuple
 import numpy as np
 from numpy.lib import format as npy
 from .forward import PARAMS_KINDS, Params, check_params
 from .stack import GRUStack
-from .script import signals_blocked
+from .script import write_atomic
 from .cells import get_cell
 
 # %% auto #0
@@ -166,16 +166,16 @@ STALE_AFTER = 15 * 60  # seconds without a write after which a checkpoint's temp
 
 def _temp_pattern(path): return re.compile(re.escape(path.name) + r'\.[a-z0-9_]{8}\.tmp')  # tempfile.mkstemp's names
 
-def _remove_stale_temps(path:Path, now:float, keep:str) -> list:
-    "Remove `path`'s temporary files last modified more than STALE_AFTER seconds before `now`, except `keep`; their names"
+def _remove_stale_temps(path:Path, now:float, keep:os.stat_result) -> list:
+    "Remove `path`'s temporary files last modified more than STALE_AFTER seconds before `now`, except the file `keep`; their names"
     pattern, removed = _temp_pattern(path), []
     try: entries = list(os.scandir(path.parent))
     except OSError: return removed
     for e in entries:
-        if e.name == keep or not pattern.fullmatch(e.name): continue
+        if not pattern.fullmatch(e.name): continue
         try:
             st = e.stat(follow_symlinks=False)
-            if stat.S_ISREG(st.st_mode) and now - st.st_mtime > STALE_AFTER:
+            if stat.S_ISREG(st.st_mode) and not os.path.samestat(st, keep) and now - st.st_mtime > STALE_AFTER:
                 os.unlink(e.path); removed.append(e.name)
         except OSError: pass                       # gone meanwhile (another save cleaned it), or not ours to remove
     return removed
@@ -186,37 +186,17 @@ def save_checkpoint(path,  # the .npz file to (over)write
                     optim:dict|None=None,  # Optimizer.state_dict(), or None
                     meta:dict|None=None,  # extras: name -> number, string or array (no objects, no NaN or inf)
                    ) -> Path:
-    "Write a checkpoint atomically (temp file in the same folder, fsync, os.replace), after the checks `load_checkpoint` makes"
+    "Write a checkpoint atomically (`write_atomic`: temp file in the same folder, fsync, os.replace), after the checks `load_checkpoint` makes"
     path = Path(path)
     arrays = _to_arrays(params, optim, meta)
     _validate(arrays, _refuse)
     if not path.parent.is_dir(): raise FileNotFoundError(f'path: the folder {path.parent} does not exist')
     if path.is_dir(): raise IsADirectoryError(errno.EISDIR, 'a folder stands where the checkpoint goes', str(path))
-    tmp = None
-    try:
-        with signals_blocked(): fd, tmp = tempfile.mkstemp(prefix=path.name + '.', suffix='.tmp', dir=path.parent)
-        _remove_stale_temps(path, os.fstat(fd).st_mtime, Path(tmp).name)
-        with os.fdopen(fd, 'wb') as f:
-            np.savez(f, **arrays)
-            f.flush(); os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException as e:                   # an error, Ctrl-C or SIGTERM (raised as KeyboardInterrupt): no temp file left
-        if tmp is not None:
-            try: os.unlink(tmp)
-            except FileNotFoundError: pass
-        if isinstance(e, OSError) and e.errno is not None and e.filename is None:
-            raise OSError(e.errno, e.strerror or str(e), str(path)) from e          # say which file could not be written
-        raise
-    _fsync_dir(path.parent)
-    return path
-
-def _fsync_dir(d):
-    "Make the rename itself durable (POSIX); not possible, and not needed, on Windows"
-    try: fd = os.open(d, os.O_RDONLY)
-    except OSError: return
-    try: os.fsync(fd)
-    except OSError: pass
-    finally: os.close(fd)
+    def write(f):
+        own = os.fstat(f.fileno())                         # the new temporary file: its time is "now", and it stays
+        _remove_stale_temps(path, own.st_mtime, own)
+        np.savez(f, **arrays)
+    return write_atomic(path, write, plain=True)         # an OSError keeps its message, given the checkpoint's name
 
 # %% ../nbs/62_checkpoint.ipynb #c82db028
 MAX_EXPANSION = 100  # the members may unpack to at most this many times the checkpoint's size on disk (+ 1 MiB)

@@ -101,6 +101,7 @@ def signals_blocked():
 def write_atomic(path,  # the file to (over)write
                  write,  # write(f) writes the contents to the binary file object f
                  kept:str='',  # what else is safe, for the message on failure (e.g. 'the checkpoint is written')
+                 plain:bool=False,  # True: an OSError keeps its own message, given the file's name if it has none
                 ) -> Path:
     "Write a file whole or not at all (temporary file, fsync, os.replace); an OSError names the file and what was kept"
     path, tmp = Path(path), None
@@ -113,11 +114,22 @@ def write_atomic(path,  # the file to (over)write
         if tmp is not None:
             try: os.unlink(tmp)
             except FileNotFoundError: pass
-        if isinstance(e, OSError):
+        if isinstance(e, OSError) and not plain:
             old = 'the old one is as it was' if path.exists() else 'there was none before'
             raise OSError(e.errno, f'{path} was not written ({e.strerror or e}); {old}' + (f'; {kept}' if kept else '')) from e
+        if isinstance(e, OSError) and e.errno is not None and e.filename is None:
+            raise OSError(e.errno, e.strerror or str(e), str(path)) from e          # say which file could not be written
         raise
+    _fsync_dir(path.parent)
     return path
+
+def _fsync_dir(d):
+    "Make the rename itself durable (POSIX); not possible, and not needed, on Windows"
+    try: fd = os.open(d, os.O_RDONLY)
+    except OSError: return
+    try: os.fsync(fd)
+    except OSError: pass
+    finally: os.close(fd)
 
 # %% ../nbs/05_script.ipynb #dd5dfec1
 def check_folder(path,  # the output folder (it may not exist yet)

@@ -206,32 +206,30 @@ def train(task:Task,  # the task (its seed fixes the batches)
     "Train a GRU with an output head on a task; checkpoints, loss curve and evaluation"
     n_a, steps, m, every = _count('n_a', n_a), _count('steps', steps), _count('m', m), _count('every', every)
     bptt = _count('bptt', bptt, none='the whole sequence'); _check_clip(clip)
-    if out is not None: _check_out(Path(out))
+    if out is not None: out = Path(out); check_folder(out)
     lr = DEFAULT_LR[optimiser] if lr is None and optimiser in DEFAULT_LR else lr
     cell = get_cell(cell).name                                            # registered, installed, or 'module:NAME'
     if isinstance(task, CharText) and '\x00' in task.vocab:   # a checkpoint's strings end at a NUL: it could never resume
         raise ValueError(f'text: {getattr(task, "path", None) or "the text"} holds NUL characters (\\x00), which a checkpoint '
                          'cannot store; is it a binary file?')
     with contextlib.ExitStack() as owned:
-        if out is not None: owned.enter_context(run_lock(Path(out)))     # one run per folder, until this one ends
-        ck = None if out is None else Path(out) / 'checkpoint.npz'
-        if ck is not None and ck.is_dir(): raise ValueError(f'out: {ck} is a folder, not a checkpoint; remove it or choose another folder')
-        if ck is not None and not resume and (ck.exists() or ck.is_symlink()):
+        ck_path = None if out is None else out / 'checkpoint.npz'
+        if out is not None: owned.enter_context(run_lock(out))     # one run per folder (made if need be), until this one ends
+        if ck_path is not None and ck_path.is_dir():
+            raise ValueError(f'out: {ck_path} is a folder, not a checkpoint; remove it or choose another folder')
+        if ck_path is not None and not resume and (ck_path.exists() or ck_path.is_symlink()):
             if not overwrite:
                 raise ValueError(f'out: {out} holds a checkpoint already; resume it (resume=True, --resume), start again '
                                  'with overwrite=True (--overwrite: the old one is kept as checkpoint.prev.npz), or choose another folder')
-            os.replace(ck, ck.with_name('checkpoint.prev.npz'))
+            os.replace(ck_path, ck_path.with_name('checkpoint.prev.npz'))
         params = get_cell(cell).init_params(task.n_x, n_a, n_y=task.n_y, seed=seed)
         opt = make_optimizer(optimiser, params, lr)
         cfg = _config(task, n_a, optimiser, lr, m, bptt, clip, seed, cell)
-        out = None if out is None else Path(out)
-        ck_path = None if out is None else out / 'checkpoint.npz'
         start, c, losses = 0, None, []
         if resume:
             if ck_path is None: raise ValueError('resume: needs an output folder (out) holding checkpoint.npz')
             start, c, losses = _restore(ck_path, params, opt, cfg, task)
             if start > steps: raise ValueError(f'steps: the checkpoint in {out} is already at step {start}, beyond steps = {steps}')
-        if out is not None: out.mkdir(parents=True, exist_ok=True)
         last_good = start if resume else None
 
         def save(k_next, c_now, losses_now):
@@ -269,10 +267,6 @@ def train(task:Task,  # the task (its seed fixes the batches)
         return TrainResult(params, r.losses, evaluation, r.seconds, message, done, unmeasured)
 
 # %% ../nbs/63_train.ipynb #a95f9ba2
-def _check_out(out:Path, name:str='out'):
-    "Refuse an output folder that is a file, has a file on its way, or cannot be looked up; one that does not exist yet is fine"
-    check_folder(out, name)
-
 LOCK_NAME = 'run.lock'  # the file in a run folder that says which run owns it
 _HELD = {}  # run folders this process holds: absolute path -> the open lock file
 
@@ -352,7 +346,7 @@ def train_bytes(batch:int, T:int, n_x:int, n_a:int, n_y:int, cell:str='gru', opt
     "(twice: raw and clipped), the optimiser's state and its update's temporaries"
     size = dict(n_x=n_x, n_a=n_a, n_y=n_y)   # a cell's other size symbols (the LSTM's n_h) are its units, n_a
     cls = get_cell(cell).Params
-    spec = {**cls.SPEC, **cls.OPTIONAL, 'W_yc': (('n_a', 'n_y'), ''), 'b_y': (('n_y', 1), '')}
+    spec = {**cls.SPEC, **cls.OPTIONAL, **cls.head_spec()}
     n_params = sum(math.prod(size.get(d, n_a) if isinstance(d, str) else d for d in dims) for dims, _ in spec.values())
     return bptt_bytes(batch, T, n_x, n_a, n_y) + batch * T * (9 * n_x + 10 + n_y) + 8. * n_params * (5 + OPTIM_SLOTS.get(optimiser, 2))
 
@@ -386,7 +380,7 @@ def gru_bptt_train(task:str=None,  # reber, copy, adding or text (default: reber
     "Train a GRU (or another registered cell) on a built-in task or a text; write checkpoints, a loss curve and the task's accuracy or samples"
     with contextlib.ExitStack() as owned:
         try:
-            _check_out(Path(out), '--out')
+            check_folder(out, '--out')
             if resume and overwrite: raise ValueError('--overwrite: starts a new run, --resume continues one; give one of them')
             if resume:
                 ck_path = Path(out) / 'checkpoint.npz'
