@@ -8,7 +8,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 from .forward import (GRUParams, Params, check_inputs, check_labels, check_mask,
                               forward_over_time, output_logits, softmax, softmax_cross_entropy)
-from .basics import add_to_output, map_state, state_items, state_output
+from .basics import add_to_output, map_state, state_from_items, state_items, state_output
 from .gradcheck import GradReport, check_grads, rel_error
 from .d_head import dJ_dW_yc, dJ_db_y, dJ_dc_from_head
 from .cells import cell_of
@@ -144,9 +144,8 @@ def grad_check(X,  # (n_x, m, T) inputs, float64
     res = loss_and_grads(X, Y, params, c0, impl, mask=mask)
     wrt = {**dict(params.items()), 'X': X, **dict(state_items('c0', c0))}           # 'c0', or 'c0.h', 'c0.c', ...
     claimed = {**dict(res.grads.items()), 'X': res.dX, **dict(state_items('c0', res.dc0))}
-    parts = [n for n, _ in state_items('c0', c0)]
     def f(d): return sequence_loss(d['X'], Y, params.like({n: d[n] for n in params.names}),
-                                   params.make_state(dict(zip(params.STATE, (d[n] for n in parts)))), mask)
+                                   state_from_items(params, 'c0', d), mask)
     return check_grads(f, wrt, claimed, methods)
 
 # %% ../nbs/30_bptt.ipynb #565a7d85

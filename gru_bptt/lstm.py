@@ -8,7 +8,7 @@ import re
 from collections import OrderedDict
 from typing import NamedTuple
 import numpy as np
-from .basics import Params, check_given, state_type
+from .basics import Params, check_given, state_items, state_type
 from .forward import sigmoid, softmax_cross_entropy
 from .gradcheck import CheckRegister, GradReport, check_grads, rel_error
 from .cells import Cell, register_cell
@@ -164,15 +164,14 @@ def lstm_intermediate_grads(scene:RandomCell) -> dict:
     d = dict(h=dh, c=dc, tanh_c=dh * k.gamma_o, gamma_o=lstm_dJ_dgamma_o(dh, k.tanh_c),
              gamma_f=lstm_dJ_dgamma_f(dc, k.c_prev), gamma_i=lstm_dJ_dgamma_i(dc, k.c_tilde),
              c_tilde=lstm_dJ_dc_tilde(dc, k.gamma_i), **{f'z_{g}': dz[g] for g in LSTM_GATES})
-    (dh_prev, dc_prev), dx, grads = lstm_cell_backward((dh, scene.g.c), k, scene.params)
-    return {**d, **grads, 'c_prev.h': dh_prev, 'c_prev.c': dc_prev, 'x': dx}
+    dc_prev, dx, grads = lstm_cell_backward((dh, scene.g.c), k, scene.params)
+    return {**d, **grads, **dict(state_items('c_prev', dc_prev)), 'x': dx}                 # 'c_prev.h', 'c_prev.c'
 
 def _prove(scene:RandomCell, *groups) -> GradReport:
     "One GradReport: each group of names held together in `cell_loss`, claimed by `lstm_intermediate_grads`"
     d = lstm_intermediate_grads(scene)
     _, k, _ = cell_forward(scene)
-    value = {**k._asdict(), **dict(scene.params.items()),
-             'c_prev.h': scene.c_prev.h, 'c_prev.c': scene.c_prev.c}
+    value = {**k._asdict(), **dict(scene.params.items()), **dict(state_items('c_prev', scene.c_prev))}
     return GradReport([r for names in groups for r in check_grads(lambda v: cell_loss(scene, **v),
                        {n: value[n] for n in names}, {n: d[n] for n in names}).rows])
 

@@ -8,7 +8,7 @@ from typing import NamedTuple
 import numpy as np
 from .forward import (GRUParams, _precision, check_array, check_labels, check_mask, check_params,
                               forward_over_time, head_logits, softmax_cross_entropy)
-from .basics import map_state, state_items
+from .basics import map_state, state_from_items, state_items
 from .gradcheck import GradReport, check_grads, rel_error
 from .d_head import dJ_dW_yc, dJ_db_y, dJ_dc_from_head
 from .cells import cell_of
@@ -158,7 +158,7 @@ class StackCache(NamedTuple):
 STACK_IMPLS = ('reference', 'fused')
 
 def _check_c0(c0, stack:GRUStack, m:int) -> list:
-    "c0 as a list of per-direction tuples of (n_a, m) arrays, zeros where None"
+    "c0 as a list of per-direction tuples of checked states ((n_a, m) arrays for a one-part state), zeros where None"
     L, prec = len(stack.layers), _precision(stack.dtype)
     if c0 is None: c0 = [None] * L
     if not isinstance(c0, (list, tuple)) or len(c0) != L:
@@ -167,10 +167,10 @@ def _check_c0(c0, stack:GRUStack, m:int) -> list:
     out = []
     for l, (layer, c) in enumerate(zip(stack.layers, c0)):
         if c is None: c = (None,) * len(layer)
-        if len(layer) == 1 and (not isinstance(c, (tuple, list)) or hasattr(c, '_fields')): c = (c,)   # a state of parts: one direction's
+        if len(layer) == 1 and not (isinstance(c, (tuple, list)) and len(c) == 1): c = (c,)   # the state itself, unless (state,): check_state judges it
         if not isinstance(c, (tuple, list)) or len(c) != len(layer):
-            raise ValueError(f'c0[{l}]: expected ' + ('a pair (forward, reverse) of (n_a, m) arrays for a bidirectional layer'
-                                                      if len(layer) == 2 else 'an (n_a, m) array') + f', got {type(c).__name__}')
+            raise ValueError(f'c0[{l}]: expected a pair (forward, reverse) of initial states for a bidirectional layer, '
+                             f'got {type(c).__name__}')
         out.append(tuple(p.check_state(cd, m, f'c0[{l}]' + (f'[{d}]' if len(layer) == 2 else ''), prec)   # zeros if None
                          for d, (p, cd) in enumerate(zip(layer, c))))
     return out
@@ -293,8 +293,8 @@ def _c0_items(c0s:list, stack:GRUStack) -> list:
 
 def _c0_from(d:dict, stack:GRUStack) -> list:
     "The initial states of `_c0_items`' names, read back from `d`"
-    def one(p, name): return p.make_state({k: d[n] for k, (n, _) in zip(p.STATE, state_items(name, p.check_state(None, 1)))})
-    return [tuple(one(p, f'c0.{stack.layer_name(l, k)}') for k, p in enumerate(layer)) for l, layer in enumerate(stack.layers)]
+    return [tuple(state_from_items(p, f'c0.{stack.layer_name(l, k)}', d) for k, p in enumerate(layer))
+            for l, layer in enumerate(stack.layers)]
 
 def stack_grad_check(X,  # (n_x, m, T) float64 inputs
                      Y,  # (m, T) integer labels
