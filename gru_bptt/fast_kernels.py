@@ -223,11 +223,12 @@ def forward_before(x_rows,  # (T, m, 3, n_a) input products [−W_rxᵀx | −W_
                   ):
     "The document's forward recurrence (eq.1–7), compiled: two products and two passes per step"
     T, m, n = c_tildes.shape
+    one = c_tildes.dtype.type(1.0)                                           # 1 in the arrays' precision: float32 stays float32
     for t in range(T):
         c_prev, c, g, c_tilde = states[t], states[t + 1], gates[t], c_tildes[t]
         _rec(c_prev, W_ru, work, blas)                                        # −W_rcᵀc⟨t−1⟩, −W_ucᵀc⟨t−1⟩
         for i in range(m):
-            k = keep[t, i] if masked else 1.0
+            k = keep[t, i] if masked else one
             for j in range(n):
                 g_r = sigmoid_neg(work[i, j] + (x_rows[t, i, 0, j] + b[0, j]))   # Γ_r (eq.3, 4)
                 g_u = k * sigmoid_neg(work[i, n + j] + (x_rows[t, i, 1, j] + b[1, j]))   # Γ_u (eq.1, 2), 0 masked
@@ -254,11 +255,12 @@ def forward_after(x_rows,  # (T, m, 3, n_a) input products [−W_rxᵀx | −W_u
                  ):
     "PyTorch's forward recurrence (reset after), compiled: one product and one pass per step"
     T, m, n = c_tildes.shape
+    one = c_tildes.dtype.type(1.0)
     for t in range(T):
         c_prev, c, g, c_tilde = states[t], states[t + 1], gates[t], c_tildes[t]
         _rec(c_prev, W_ruc, work, blas)                                       # all three products of c⟨t−1⟩
         for i in range(m):
-            k = keep[t, i] if masked else 1.0
+            k = keep[t, i] if masked else one
             for j in range(n):
                 g_r = sigmoid_neg(work[i, j] + (x_rows[t, i, 0, j] + b[0, j]))
                 g_u = k * sigmoid_neg(work[i, n + j] + (x_rows[t, i, 1, j] + b[1, j]))
@@ -285,6 +287,7 @@ def backward_before(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the r
                    ):
     "The document's backward recurrence (2.1.2–2.1.8), compiled: two products per step, and between them one loop per quantity"
     T, m, n = dC_out.shape
+    one = dC_out.dtype.type(1.0)                                             # 1 in the arrays' precision: float32 stays float32
     dZ_c, d_rc, through, acc = work[0], work[1], work[2], work[3]             # acc: the parts of ∂J/∂c⟨t−1⟩ but the gates'
     d = np.empty(n, dC_out.dtype)                                            # ∂J/∂c⟨t⟩ of one example, complete
     for t in range(T - 1, -1, -1):
@@ -295,13 +298,13 @@ def backward_before(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the r
                 for j in range(n): d[j] = dC_out[t, i, j]
             else:
                 for j in range(n): d[j] = through[i, j] + a[j]               # 2.1.2: the parts that step t+1 left
-            for j in range(n): dz_u[j] = d[j] * (g_u[j] * (1.0 - g_u[j]) * (ct[j] - cp[j]))   # 2.1.3, 2.1.5
-            for j in range(n): dz_c[j] = d[j] * (g_u[j] * (1.0 - ct[j] * ct[j]))               # 2.1.3, 2.1.4
+            for j in range(n): dz_u[j] = d[j] * (g_u[j] * (one - g_u[j]) * (ct[j] - cp[j]))   # 2.1.3, 2.1.5
+            for j in range(n): dz_c[j] = d[j] * (g_u[j] * (one - ct[j] * ct[j]))               # 2.1.3, 2.1.4
             if t:
                 out_prev = dC_out[t - 1, i]
-                for j in range(n): a[j] = d[j] * (1.0 - g_u[j]) + out_prev[j]   # directly, and Comp-2 of step t−1
+                for j in range(n): a[j] = d[j] * (one - g_u[j]) + out_prev[j]   # directly, and Comp-2 of step t−1
             else:
-                for j in range(n): a[j] = d[j] * (1.0 - g_u[j])
+                for j in range(n): a[j] = d[j] * (one - g_u[j])
             z_u, z_c, b_u, b_c = dZ_ru[i, n:], dZ_c[i], db[1], db[2]
             for j in range(n): z_u[j] = dz_u[j]                              # the products' operands, contiguous
             for j in range(n): z_c[j] = dz_c[j]
@@ -310,7 +313,7 @@ def backward_before(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the r
         _rec(dZ_c, W_ccT, d_rc, blas)                                         # ∂J/∂(Γ_r ∘ c⟨t−1⟩) = W_cc ∂J/∂z_c
         for i in range(m):
             g_r, r_h, e, a, dz_r = g[0, i], g[2, i], d_rc[i], acc[i], rows[t, i, 0]
-            for j in range(n): dz_r[j] = e[j] * ((1.0 - g_r[j]) * r_h[j])   # ∘ Γ_r(1 − Γ_r) c⟨t−1⟩ (2.1.6, 2.1.7)
+            for j in range(n): dz_r[j] = e[j] * ((one - g_r[j]) * r_h[j])   # ∘ Γ_r(1 − Γ_r) c⟨t−1⟩ (2.1.6, 2.1.7)
             for j in range(n): a[j] += e[j] * g_r[j]                         # 2.1.8: through the candidate
             z_r, cc, b_r = dZ_ru[i, :n], cc_in[t, i], db[0]
             for j in range(n): z_r[j] = dz_r[j]
@@ -336,6 +339,7 @@ def backward_after(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the re
                   ):
     "PyTorch's backward recurrence (reset after), compiled: one product per step, and before it one loop per quantity"
     T, m, n = dC_out.shape
+    one = dC_out.dtype.type(1.0)
     through, acc = work[0], work[1]
     d = np.empty(n, dC_out.dtype)
     for t in range(T - 1, -1, -1):
@@ -347,15 +351,15 @@ def backward_after(dC_out,  # (T, m, n_a) ∂J/∂c⟨t+1⟩ from outside the re
                 for j in range(n): d[j] = dC_out[t, i, j]
             else:
                 for j in range(n): d[j] = through[i, j] + a[j]
-            for j in range(n): dz_u[j] = d[j] * (g_u[j] * (1.0 - g_u[j]) * (ct[j] - cp[j]))
-            for j in range(n): dz_c[j] = d[j] * (g_u[j] * (1.0 - ct[j] * ct[j]))
+            for j in range(n): dz_u[j] = d[j] * (g_u[j] * (one - g_u[j]) * (ct[j] - cp[j]))
+            for j in range(n): dz_c[j] = d[j] * (g_u[j] * (one - ct[j] * ct[j]))
             for j in range(n): dz_cc[j] = dz_c[j] * g_r[j]                 # ∂J/∂z_cc
-            for j in range(n): dz_r[j] = dz_c[j] * ((1.0 - g_r[j]) * r_h[j])   # ∂J/∂z_r (2.1.6, 2.1.7)
+            for j in range(n): dz_r[j] = dz_c[j] * ((one - g_r[j]) * r_h[j])   # ∂J/∂z_r (2.1.6, 2.1.7)
             if t:
                 out_prev = dC_out[t - 1, i]
-                for j in range(n): a[j] = d[j] * (1.0 - g_u[j]) + out_prev[j]
+                for j in range(n): a[j] = d[j] * (one - g_u[j]) + out_prev[j]
             else:
-                for j in range(n): a[j] = d[j] * (1.0 - g_u[j])
+                for j in range(n): a[j] = d[j] * (one - g_u[j])
             z_r, z_u, z_cc = dZ[i, :n], dZ[i, n:2 * n], dZ[i, 2 * n:]
             for j in range(n): z_r[j] = dz_r[j]
             for j in range(n): z_u[j] = dz_u[j]
@@ -423,7 +427,7 @@ def softmax_xent(Z,  # (rows, n_y) logits, a row per step and example; not modif
         for j in range(n): d[j] = kernel_exp(z[j] - top)                            # e^s, s = z − max z ≤ 0
         total = _row_sum(d)                                                  # Σ e^s
         loss += w * (np.log(total) - (z[labels[r]] - top))                  # −log ŷ[label] = log Σ e^s − s[label]
-        scale = w / (m * total)
+        scale = Z.dtype.type(w / (m * total))                                # in the logits' precision, like NumPy's loss
         for j in range(n): d[j] *= scale                                     # ŷ w/m
         d[labels[r]] -= w / m
     return loss / m
