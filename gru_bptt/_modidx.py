@@ -287,6 +287,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '', 'doc_host': '', 'git_url
                                     'gru_bptt.exercises._args_dJ_db_u': ('exercises.html#_args_dj_db_u', 'gru_bptt/exercises.py'),
                                     'gru_bptt.exercises._args_dJ_dc': ('exercises.html#_args_dj_dc', 'gru_bptt/exercises.py'),
                                     'gru_bptt.exercises._args_dJ_dc_prev': ('exercises.html#_args_dj_dc_prev', 'gru_bptt/exercises.py'),
+                                    'gru_bptt.exercises._args_dJ_dc_prev_from_parts': ( 'exercises.html#_args_dj_dc_prev_from_parts',
+                                                                                        'gru_bptt/exercises.py'),
                                     'gru_bptt.exercises._args_dJ_dc_tilde': ('exercises.html#_args_dj_dc_tilde', 'gru_bptt/exercises.py'),
                                     'gru_bptt.exercises._args_dJ_dgamma_f': ('exercises.html#_args_dj_dgamma_f', 'gru_bptt/exercises.py'),
                                     'gru_bptt.exercises._args_dJ_dgamma_r': ('exercises.html#_args_dj_dgamma_r', 'gru_bptt/exercises.py'),

@@ -121,6 +121,12 @@ def _args_dJ_dgamma_r_after(s, k, d): return dict(dJ_dz_c=d['dJ_dz_c'], W_cc=s.p
 @exercise('dJ_dc_prev', '2.1.8', '∂J/∂c⟨t−1⟩ of one step, all four components', 'dJ_dc cache params', 'c_prev')
 def _args_dJ_dc_prev(s, k, d): return dict(dJ_dc=d['dJ_dc'], cache=k, params=s.params)
 
+@exercise('dJ_dc_prev_from_parts', '2.1.8', '∂J/∂c⟨t−1⟩ from ∂J/∂c⟨t⟩, the gates and the three pre-activation gradients',
+          'dJ_dc gamma_u gamma_r dJ_dz_u dJ_dz_r dJ_dz_c params', 'c_prev')
+def _args_dJ_dc_prev_from_parts(s, k, d):
+    return dict(dJ_dc=d['dJ_dc'], gamma_u=k.gamma_u, gamma_r=k.gamma_r, dJ_dz_u=d['dJ_dz_u'], dJ_dz_r=d['dJ_dz_r'],
+                dJ_dz_c=d['dJ_dz_c'], params=s.params)
+
 @exercise('dJ_dx', '2.1.8', '∂J/∂x⟨t⟩ of one step, all three components', 'dJ_dc cache params', 'x')
 def _args_dJ_dx(s, k, d): return dict(dJ_dc=d['dJ_dc'], cache=k, params=s.params)
 
