@@ -8,14 +8,15 @@ import contextlib, errno, os, signal, stat, sys, tempfile, threading
 from pathlib import Path
 from fastcore.script import anno_parser
 from .console import Terminated, on_sigterm
+from .console import EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ENVIRONMENT, EXIT_INTERRUPTED, EXIT_TERMINATED
+_all_ = ['EXIT_OK', 'EXIT_FAILED', 'EXIT_USAGE', 'EXIT_ENVIRONMENT', 'EXIT_INTERRUPTED', 'EXIT_TERMINATED']  # still importable from here
 
 # %% auto #0
-__all__ = ['EXIT_OK', 'EXIT_FAILED', 'EXIT_USAGE', 'EXIT_ENVIRONMENT', 'EXIT_INTERRUPTED', 'EXIT_TERMINATED', 'EXIT_HELP', 'fail',
-           'underscored', 'run_script', 'signals_blocked', 'write_atomic', 'check_folder', 'available_memory',
-           'DoesNotFit', 'check_fits']
+__all__ = ['EXIT_HELP', 'fail', 'underscored', 'run_script', 'signals_blocked', 'write_atomic', 'check_folder',
+           'available_memory', 'DoesNotFit', 'check_fits', 'EXIT_OK', 'EXIT_FAILED', 'EXIT_USAGE', 'EXIT_ENVIRONMENT',
+           'EXIT_INTERRUPTED', 'EXIT_TERMINATED']
 
 # %% ../nbs/05_script.ipynb #fbebc80c
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ENVIRONMENT, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 3, 130, 143
 EXIT_HELP = ('exit status: 0 all good; 1 a check failed or training stopped on NaN; 2 bad usage or input; '
              '3 the environment failed (disk, permission, memory, work too large for this machine); 130 interrupted '
              '(Ctrl-C); 143 terminated (SIGTERM). A failure prints one line; --pdb shows the traceback instead.')
