@@ -12,7 +12,7 @@ from .forward import GRUParams, softmax_cross_entropy
 from .fused import fused_forward, fused_backward, fast_loops
 from .stack import GRUStack, stack_forward, stack_backward
 from .interop import torch_layout, to_torch_h0, from_torch_h0
-from .checkpoint import MAX_EXPANSION, read_npz
+from .checkpoint import MAX_EXPANSION, expansion_limit, read_npz, zip_members
 from fastcore.script import store_true
 from .script import run_script, fail, check_fits, EXIT_OK, EXIT_FAILED, EXIT_ENVIRONMENT
 
@@ -498,19 +498,17 @@ def audit(model:Model,  # the GRU under audit (see `torch_model`, `keras_model`,
 
 # %% ../nbs/41_audit.ipynb #f5d6682c
 def _torch_archive(path) -> int:
-    "A .pt file's zip directory, bounded before `torch.load` reads a byte of it; the file's size"
-    size = path.stat().st_size
-    if not zipfile.is_zipfile(path):
-        raise ValueError(f'path: {path.name} is not a zip archive (damaged or cut short; or saved by torch before 1.6: '
-                         'load it and save it again with a recent torch)')
+    "A .pt file's zip directory, bounded (`zip_members`) before `torch.load` reads a byte of it; the file's size"
+    class Refused(ValueError): pass                          # said as it is, not as a damaged archive
+    def refuse(msg): raise Refused(msg)
     try:
-        with zipfile.ZipFile(path) as z: infos = z.infolist()
+        with zip_members(path, refuse, f'path: {path.name} is not a zip archive (damaged or cut short; or saved by torch before 1.6: '
+                         'load it and save it again with a recent torch)',
+                         unpacked=lambda total, size: f'path: {path.name}: its records would unpack to {total:,} bytes, '
+                         f'{total / max(size, 1):,.0f} times its {size:,} bytes on disk (at most {MAX_EXPANSION}): refused as a crafted or damaged file'
+                        ) as (_, _, size): return size
+    except Refused as e: raise ValueError(str(e)) from None
     except (zipfile.BadZipFile, ValueError, EOFError) as e: raise ValueError(f'path: {path.name}: a damaged zip archive ({_cut(e, 80)})') from None
-    total = sum(i.file_size for i in infos)
-    if total > MAX_EXPANSION * size + 2**20:
-        raise ValueError(f'path: {path.name}: its records would unpack to {total:,} bytes, {total / max(size, 1):,.0f} times its '
-                         f'{size:,} bytes on disk (at most {MAX_EXPANSION}): refused as a crafted or damaged file')
-    return size
 
 def _logical_size(state:dict, path, size:int):
     "Refuse tensors whose shapes claim far more than the file holds (stride-0 or expanded views count by their shape)"
@@ -518,7 +516,7 @@ def _logical_size(state:dict, path, size:int):
     except ImportError: return
     tensors = [v for v in state.values() if isinstance(v, torch.Tensor)]
     total = sum(math.prod(v.shape) * v.element_size() for v in tensors)
-    if total > MAX_EXPANSION * size + 2**20:
+    if total > expansion_limit(size):
         raise ValueError(f'path: {path.name}: its tensors claim {total:,} bytes by their shapes in a file of {size:,} bytes '
                          f'(stride-0 or expanded views; at most {MAX_EXPANSION} times allowed): refused as a crafted file')
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/62_checkpoint.ipynb #26d0bdbd
 from __future__ import annotations
-import errno, json, math, os, re, stat, zipfile, zlib
+import contextlib, errno, json, math, os, re, stat, zipfile, zlib
 from pathlib import Path
 from typing import NamedTuple
 import numpy as np
@@ -16,7 +16,7 @@ from .cells import get_cell
 
 # %% auto #0
 __all__ = ['FORMAT', 'VERSION', 'READS', 'DTYPE_KINDS', 'MAX_KEY', 'STALE_AFTER', 'MAX_EXPANSION', 'Checkpoint',
-           'CheckpointError', 'save_checkpoint', 'read_npz', 'load_checkpoint']
+           'CheckpointError', 'save_checkpoint', 'expansion_limit', 'zip_members', 'read_npz', 'load_checkpoint']
 
 # %% ../nbs/62_checkpoint.ipynb #9dc4902d
 FORMAT, VERSION = 'gru_bptt.checkpoint', 2
@@ -198,14 +198,42 @@ def save_checkpoint(path,  # the .npz file to (over)write
         np.savez(f, **arrays)
     return write_atomic(path, write, plain=True)         # an OSError keeps its message, given the checkpoint's name
 
-# %% ../nbs/62_checkpoint.ipynb #c82db028
+# %% ../nbs/62_checkpoint.ipynb #a7c1e5d1
 MAX_EXPANSION = 100  # the members may unpack to at most this many times the checkpoint's size on disk (+ 1 MiB)
 
+def expansion_limit(size:int,  # a file's size on disk, in bytes
+                   ) -> int:
+    "The most bytes a file of `size` bytes may unpack to, or claim by its arrays' shapes: `MAX_EXPANSION` times, plus 1 MiB"
+    return MAX_EXPANSION * size + 2**20
+
+def _members_unpack(total, size):
+    return (f'its members would unpack to {total:,} bytes, {total / max(size, 1):,.0f} times its {size:,} bytes '
+            f'on disk (at most {MAX_EXPANSION} allowed): refused as a crafted or damaged file')
+
+@contextlib.contextmanager
+def zip_members(path:Path,  # the archive: an .npz, or a .pt file of torch
+                refuse,  # refuse(msg) raises the caller's error, naming the file, with the message it is given
+                not_zip:str,  # the message for a file with no zip directory
+                check=None,  # check(infos): the caller's rules for the members' entries, applied before their sizes are added
+                unpacked=_members_unpack,  # unpacked(total, size): the message for members too large together
+               ):
+    "Open a zip archive, refusing it before a byte is decompressed if its members would unpack to more than `expansion_limit`; yields (ZipFile, ZipInfos, size)"
+    def say(msg): refuse(msg); raise ValueError(msg)          # `refuse` raises; a ValueError if it does not
+    size = path.stat().st_size
+    if not zipfile.is_zipfile(path): say(not_zip)
+    with zipfile.ZipFile(path) as z:
+        infos = z.infolist()
+        if check is not None: check(infos)
+        total = sum(i.file_size for i in infos)
+        if total > expansion_limit(size): say(unpacked(total, size))
+        yield z, infos, size
+
+# %% ../nbs/62_checkpoint.ipynb #c82db028
 def _fail(path, msg): raise CheckpointError(f'{path}: {msg}')
 
-def _check_directory(path, infos, size):
-    "The zip's directory, before anything is decompressed"
-    seen, total = set(), 0
+def _check_directory(path, infos):
+    "The zip's directory, before anything is decompressed (`zip_members` then bounds the sizes)"
+    seen = set()
     for i in infos:
         m = f'member {i.filename!r}'
         if not i.filename.endswith('.npy'): _fail(path, f'{m} is not an .npy array; a checkpoint holds .npy members only')
@@ -216,10 +244,6 @@ def _check_directory(path, infos, size):
             _fail(path, f'{m} uses zip compression method {i.compress_type}; stored or deflated expected')
         if i.compress_type == zipfile.ZIP_STORED and i.compress_size != i.file_size:
             _fail(path, f'{m} is stored uncompressed, yet its sizes differ ({i.compress_size:,} and {i.file_size:,} bytes)')
-        total += i.file_size
-    if total > MAX_EXPANSION * size + 2**20:
-        _fail(path, f'its members would unpack to {total:,} bytes, {total / max(size, 1):,.0f} times its {size:,} bytes '
-                    f'on disk (at most {MAX_EXPANSION} allowed): refused as a crafted or damaged file')
 
 def _read_member(path, z, info) -> np.ndarray:
     "One member: its .npy header checked against the zip's directory, then exactly the bytes the header announces"
@@ -244,13 +268,10 @@ def _read_member(path, z, info) -> np.ndarray:
 
 def _read(path) -> dict:
     "The arrays of an .npz file, each member checked before its data is read; any decoding error is a CheckpointError"
-    size = path.stat().st_size
-    if not zipfile.is_zipfile(path): _fail(path, 'not a readable .npz file (corrupt or truncated?): no zip directory found')
     member = None
     try:
-        with zipfile.ZipFile(path) as z:
-            infos = z.infolist()
-            _check_directory(path, infos, size)
+        with zip_members(path, lambda msg: _fail(path, msg), 'not a readable .npz file (corrupt or truncated?): no zip directory found',
+                         lambda infos: _check_directory(path, infos)) as (z, infos, _):
             out = {}
             for member in infos: out[member.filename[:-len('.npy')]] = _read_member(path, z, member)
             return out
