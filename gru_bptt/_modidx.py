@@ -159,6 +159,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '', 'doc_host': '', 'git_url
                                 'gru_bptt.cells.cell_entry_points': ('cells.html#cell_entry_points', 'gru_bptt/cells.py'),
                                 'gru_bptt.cells.cell_names': ('cells.html#cell_names', 'gru_bptt/cells.py'),
                                 'gru_bptt.cells.cell_of': ('cells.html#cell_of', 'gru_bptt/cells.py'),
+                                'gru_bptt.cells.cell_option': ('cells.html#cell_option', 'gru_bptt/cells.py'),
                                 'gru_bptt.cells.get_cell': ('cells.html#get_cell', 'gru_bptt/cells.py'),
                                 'gru_bptt.cells.gru_cell_backward': ('cells.html#gru_cell_backward', 'gru_bptt/cells.py'),
                                 'gru_bptt.cells.gru_cell_backward_after': ('cells.html#gru_cell_backward_after', 'gru_bptt/cells.py'),

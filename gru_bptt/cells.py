@@ -9,7 +9,7 @@ from importlib.metadata import entry_points
 from types import MappingProxyType
 from typing import Callable, Mapping, NamedTuple
 import numpy as np
-from .forward import GRUParams, Params, check_given, gru_cell_forward
+from .forward import VARIANTS, GRUParams, Params, check_given, gru_cell_forward
 from .basics import state_output
 from .gradcheck import CheckRegister
 from .d_c_tilde import dJ_dc_tilde, dJ_dgamma_u
@@ -22,8 +22,8 @@ from .reset_after import recurrent_candidate, dJ_dz_cc, dJ_dW_cc_after, dJ_db_cc
 
 # %% auto #0
 __all__ = ['CELLS', 'ENTRY_POINTS', 'GRU', 'GRU_AFTER', 'RNN', 'Cell', 'register_cell', 'cell_entry_points', 'cell_names',
-           'get_cell', 'cell_of', 'gru_cell_backward', 'gru_cell_backward_after', 'RNNParams', 'RNNCellCache',
-           'rnn_cell_forward', 'rnn_cell_backward']
+           'get_cell', 'cell_of', 'gru_cell_backward', 'gru_cell_backward_after', 'cell_option', 'RNNParams',
+           'RNNCellCache', 'rnn_cell_forward', 'rnn_cell_backward']
 
 # %% ../nbs/25_cells.ipynb #57d63f8e
 class Cell(NamedTuple):
@@ -138,6 +138,24 @@ GRU_AFTER = register_cell(Cell('gru_reset_after', GRUParams, gru_cell_forward, g
                                CheckRegister('gru_reset_after'),
                                "the GRU of PyTorch, cuDNN and Keras (reset gate after the recurrent product)",
                                {'variant': 'reset_after'}))
+
+# %% ../nbs/25_cells.ipynb #b8d2c0a2
+def cell_option(cell:str|None=None,  # --cell: a cell's name (gru for both GRUs), or module:NAME; None: not given
+                variant:str|None=None,  # --variant: reset_before or reset_after; None: not given (reset_before)
+                default:str='gru',  # the cell when `cell` is None (a resumed run: the checkpoint's, taken as it is)
+               ) -> str:
+    "The registered cell that --cell and --variant name together (gru with reset_after: gru_reset_after); a ValueError names the option"
+    if cell is None: name = GRU.name if default == GRU_AFTER.name else default
+    else:
+        choices = [c for c in cell_names() if c != GRU_AFTER.name]   # the reset-after GRU is --cell gru --variant reset_after
+        if ':' not in cell and cell not in choices:
+            raise ValueError(f"--cell: expected one of {', '.join(choices)}, or module:NAME, got {cell!r}")
+        try: name = get_cell(cell).name                               # loaded on first use; module:NAME imported
+        except (ValueError, TypeError) as e: raise ValueError(f'--cell: {e}') from None
+    variant = VARIANTS[0] if variant is None else variant
+    if variant not in VARIANTS: raise ValueError(f"--variant: expected one of {', '.join(VARIANTS)}, got {variant!r}")
+    if name != GRU.name and variant != VARIANTS[0]: raise ValueError('--variant: applies to --cell gru only')
+    return GRU_AFTER.name if variant == 'reset_after' else name
 
 # %% ../nbs/25_cells.ipynb #d225afea
 class RNNParams(Params):

@@ -8,9 +8,9 @@ import importlib.util, sys, time
 import numpy as np
 from fastcore.script import store_true
 from .script import fail, run_script
-from .forward import GRUParams, VARIANTS
+from .forward import GRUParams
 from .gradcheck import CENTRAL_TOL, COMPLEX_TOL
-from .cells import cell_names, get_cell
+from .cells import cell_option, get_cell
 from .proofs import ERRATA, random_cell   # importing proofs fills the registers of the package's cells
 from .bptt import IMPLS, compare_impls, grad_check, sequence_loss
 from .script import check_fits
@@ -148,21 +148,16 @@ def gru_bptt_check(n_x:int=3,  # input size of the random GRU
     if seed < 0: return fail('gru_bptt_check', f'--seed: expected a non-negative integer, got {seed}')
     if impl not in ('both', *IMPLS): return fail('gru_bptt_check', f"--impl: expected fused, reference or both, got {impl!r}")
     if n_y is not None and n_y < 1: return fail('gru_bptt_check', f'--n_y: expected a positive integer, got {n_y}')
-    choices = [c for c in cell_names() if c != 'gru_reset_after']   # the reset-after GRU is --cell gru --variant reset_after
-    if ':' not in cell and cell not in choices:
-        return fail('gru_bptt_check', f"--cell: expected one of {', '.join(choices)}, or module:NAME, got {cell!r}")
-    try: cell = get_cell(cell).name                                  # loaded on first use; module:NAME imported
-    except (ValueError, TypeError) as e: return fail('gru_bptt_check', f'--cell: {e}')
+    try: name = cell_option(cell, variant)                           # the registered cell: gru_reset_after for --variant reset_after
+    except ValueError as e: return fail('gru_bptt_check', e)
+    cell = 'gru' if variant == 'reset_after' else name
     if cell != 'gru' and (impl != 'both' or show_errata):
         return fail('gru_bptt_check', f'--impl and --show_errata apply to the GRU only, not to --cell {cell}')
-    if variant not in VARIANTS: return fail('gru_bptt_check', f"--variant: expected one of {', '.join(VARIANTS)}, got {variant!r}")
     if against not in (None, 'torch'): return fail('gru_bptt_check', f"--against: expected torch, got {against!r}")
-    if cell != 'gru' and variant != 'reset_before': return fail('gru_bptt_check', '--variant applies to the GRU only')
     if against and cell != 'gru' and against not in get_cell(cell).against:   # a cell may bring its own comparison
         return fail('gru_bptt_check', f'--against {against} applies to the GRU and to cells that provide it, not to --cell {cell}')
     if against == 'torch':
         if importlib.util.find_spec('torch') is None: return fail('gru_bptt_check', '--against torch: torch is not installed (pip install torch)', 3)
-    name = 'gru_reset_after' if cell == 'gru' and variant == 'reset_after' else cell
     nbytes, seconds = check_cost(n_x, n_a, m, T, n_y, name, force)
     if seconds > 60: print(f'gru_bptt_check: warning: the checks will take about {seconds / 60:.0f} min '
                            '(each parameter entry costs three evaluations of the loss, so time grows as n_a⁴)', file=sys.stderr)

@@ -11,8 +11,8 @@ import numpy as np
 from fastcore.script import store_true
 from .script import check_fits, check_folder, fail, run_script, write_atomic
 from fastprogress.fastprogress import progress_bar
-from .forward import Params, VARIANTS
-from .cells import cell_names, get_cell
+from .forward import Params
+from .cells import cell_option, get_cell
 from .basics import state_items
 from .bptt import bptt_bytes, truncated_loss_and_grads
 from .forward import GRUParams
@@ -394,9 +394,7 @@ def gru_bptt_train(task:str=None,  # reber, copy, adding or text (default: reber
                 given = dict(task=task, n_a=n_a, optimiser=optimiser, lr=None if lr is None else float(lr), batch=batch,
                              seq_len=seq_len, bptt=None if bptt == (saved['bptt'] or saved['seq_len']) else bptt,
                              clip=None if clip is None else float(clip), seed=seed)
-                if cell is not None or variant is not None:
-                    given['cell'] = ('gru_reset_after' if variant == 'reset_after' else get_cell(cell).name if cell is not None
-                                     else 'gru' if saved['cell'] in ('gru', 'gru_reset_after') else saved['cell'])
+                if cell is not None or variant is not None: given['cell'] = cell_option(cell, variant, default=saved['cell'])
                 _contradictions(given, saved, ck_path)
                 task, n_a, optimiser, lr, batch, seq_len, bptt, clip, seed, name = saved.values()
                 get_cell(name)                                   # a one-line error if no installed distribution provides it
@@ -406,12 +404,7 @@ def gru_bptt_train(task:str=None,  # reber, copy, adding or text (default: reber
                 task, n_a, optimiser, batch, seq_len, clip, seed, cell, variant = (
                     SETTINGS[k] if v is None else v for k, v in dict(task=task, n_a=n_a, optimiser=optimiser, batch=batch,
                         seq_len=seq_len, clip=clip, seed=seed, cell=cell, variant=variant).items())
-                if variant not in VARIANTS: raise ValueError(f"--variant: expected one of {', '.join(VARIANTS)}, got {variant!r}")
-                if cell != 'gru' and variant != 'reset_before': raise ValueError('--variant: applies to --cell gru only')
-                choices = [c for c in cell_names() if c != 'gru_reset_after']
-                if ':' not in cell and cell not in choices:
-                    raise ValueError(f"--cell: expected one of {', '.join(choices)}, or module:NAME, got {cell!r}")
-                name = 'gru_reset_after' if variant == 'reset_after' else get_cell(cell).name
+                name = cell_option(cell, variant)                    # the registered cell the two options name
             _check_options(task, text, n_a, optimiser, lr, steps, batch, seq_len, bptt, clip, seed, every)
             t = make_task(task, seed=seed, T=seq_len, text=text)
             T = getattr(t, 'T', seq_len)
