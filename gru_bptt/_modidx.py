@@ -735,6 +735,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '', 'doc_host': '', 'git_url
                                 'gru_bptt.train._restore': ('train.html#_restore', 'gru_bptt/train.py'),
                                 'gru_bptt.train._saved': ('train.html#_saved', 'gru_bptt/train.py'),
                                 'gru_bptt.train._text_paths': ('train.html#_text_paths', 'gru_bptt/train.py'),
+                                'gru_bptt.train._train': ('train.html#_train', 'gru_bptt/train.py'),
                                 'gru_bptt.train.fit': ('train.html#fit', 'gru_bptt/train.py'),
                                 'gru_bptt.train.gru_bptt_train': ('train.html#gru_bptt_train', 'gru_bptt/train.py'),
                                 'gru_bptt.train.main': ('train.html#main', 'gru_bptt/train.py'),

@@ -204,6 +204,10 @@ def train(task:Task,  # the task (its seed fixes the batches)
           overwrite:bool=False,  # start again in an `out` holding a checkpoint (the old one kept as checkpoint.prev.npz)
          ) -> TrainResult:
     "Train a GRU with an output head on a task; checkpoints, loss curve and evaluation"
+    return _train(task, n_a, optimiser, lr, steps, m, bptt, clip, seed, out, every, resume, progress, cell, overwrite, own=True)
+
+def _train(task, n_a, optimiser, lr, steps, m, bptt, clip, seed, out, every, resume, progress, cell, overwrite, own:bool):
+    "`train`; `own`: take the run folder's `run_lock` (False: the caller, gru_bptt_train, holds it already)"
     n_a, steps, m, every = _count('n_a', n_a), _count('steps', steps), _count('m', m), _count('every', every)
     bptt = _count('bptt', bptt, none='the whole sequence'); _check_clip(clip)
     if out is not None: out = Path(out); check_folder(out)
@@ -214,7 +218,7 @@ def train(task:Task,  # the task (its seed fixes the batches)
                          'cannot store; is it a binary file?')
     with contextlib.ExitStack() as owned:
         ck_path = None if out is None else out / 'checkpoint.npz'
-        if out is not None: owned.enter_context(run_lock(out))     # one run per folder (made if need be), until this one ends
+        if out is not None and own: owned.enter_context(run_lock(out))   # one run per folder (made if need be), until this one ends
         if ck_path is not None and ck_path.is_dir():
             raise ValueError(f'out: {ck_path} is a folder, not a checkpoint; remove it or choose another folder')
         if ck_path is not None and not resume and (ck_path.exists() or ck_path.is_symlink()):
@@ -268,13 +272,10 @@ def train(task:Task,  # the task (its seed fixes the batches)
 
 # %% ../nbs/63_train.ipynb #a95f9ba2
 LOCK_NAME = 'run.lock'  # the file in a run folder that says which run owns it
-_HELD = {}  # run folders this process holds: absolute path -> the open lock file
 
 @contextlib.contextmanager
 def run_lock(out:Path):
     "Own the run folder `out` (created if need be) while the block runs: a second run on it is refused, naming the first"
-    key = os.path.abspath(out)
-    if key in _HELD: yield; return                                   # this process holds it already (main, then train)
     out.mkdir(parents=True, exist_ok=True)
     f = open(out / LOCK_NAME, 'a+', encoding='utf-8')
     try:
@@ -287,9 +288,7 @@ def run_lock(out:Path):
                 raise ValueError(f'out: {out} is in use by another run ({owner}); wait for it to end, or choose another --out') from None
         f.seek(0); f.truncate()
         f.write(f'pid {os.getpid()} on {socket.gethostname()}, since {time.strftime("%Y-%m-%d %H:%M:%S")}\n'); f.flush()
-        _HELD[key] = f
-        try: yield
-        finally: _HELD.pop(key, None)
+        yield
     finally: f.close()
 
 def _text_paths(path, out) -> dict:
@@ -410,9 +409,9 @@ def gru_bptt_train(task:str=None,  # reber, copy, adding or text (default: reber
             T = getattr(t, 'T', seq_len)
             check_fits(train_bytes(batch, T, t.n_x, n_a, t.n_y, name, optimiser),
                        f'training n_a = {n_a} on batches of {batch} sequences of {T} steps', force)
-            owned.enter_context(run_lock(Path(out)))                 # this run owns the folder until it ends
+            owned.enter_context(run_lock(Path(out)))                 # this run owns the folder until it ends (taken once: here)
             if resume: print(resuming)
-            res = train(t, n_a, optimiser, lr, steps, batch, bptt, clip or None, seed, out, every, resume, not quiet, name, overwrite)
+            res = _train(t, n_a, optimiser, lr, steps, batch, bptt, clip or None, seed, out, every, resume, not quiet, name, overwrite, own=False)
         except (ValueError, TypeError, LookupError) as e:   # bad input (CheckpointError too); an OSError goes on to run_script: status 3
             return fail('gru_bptt_train', e)
         if res.message:
