@@ -79,6 +79,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '', 'doc_host': '', 'git_url
                                  'gru_bptt.basics.map_state': ('basics.html#map_state', 'gru_bptt/basics.py'),
                                  'gru_bptt.basics.spec_table': ('basics.html#spec_table', 'gru_bptt/basics.py'),
                                  'gru_bptt.basics.state_from_items': ('basics.html#state_from_items', 'gru_bptt/basics.py'),
+                                 'gru_bptt.basics.state_item_names': ('basics.html#state_item_names', 'gru_bptt/basics.py'),
                                  'gru_bptt.basics.state_items': ('basics.html#state_items', 'gru_bptt/basics.py'),
                                  'gru_bptt.basics.state_output': ('basics.html#state_output', 'gru_bptt/basics.py'),
                                  'gru_bptt.basics.state_type': ('basics.html#state_type', 'gru_bptt/basics.py')},

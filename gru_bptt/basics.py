@@ -12,8 +12,8 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['PARAMS_KINDS', 'HEAD_SPEC', 'Params', 'state_type', 'map_state', 'state_output', 'add_to_output', 'state_items',
-           'state_from_items', 'spec_table', 'check_array', 'check_params', 'check_given', 'check_labels', 'check_mask',
-           'check_inputs']
+           'state_item_names', 'state_from_items', 'spec_table', 'check_array', 'check_params', 'check_given',
+           'check_labels', 'check_mask', 'check_inputs']
 
 # %% ../nbs/00_basics.ipynb #521764bf
 PARAMS_KINDS = {}  # kind -> Params subclass: how a checkpoint finds the class of the arrays it holds
@@ -173,12 +173,18 @@ def state_items(name:str, s) -> list:
     "(name, array) pairs of a state: [('c0', c0)] for one part, [('c0.h', h), ('c0.c', c)] for several"
     return list(zip((f'{name}.{k}' for k in s._fields), s)) if isinstance(s, tuple) else [(name, s)]
 
+def state_item_names(params:Params,  # the parameters whose cell the state belongs to (its `STATE` names the parts)
+                     name:str,  # the state's name: 'c0', 'c', ...
+                    ) -> list:
+    "The names `state_items` gives a state of `params`' cell, read off its `STATE`: ['c0'] for one part, ['c0.h', 'c0.c'] for several"
+    return [name] if len(params.STATE) == 1 else [f'{name}.{k}' for k in params.STATE]
+
 def state_from_items(params:Params,  # the parameters whose cell the state belongs to (its `STATE` names the parts)
                      name:str,  # the name `state_items` was given: 'c0' reads d['c0'], or d['c0.h'], d['c0.c'], ...
                      d:dict,  # name -> array, holding the state's items (other keys are ignored)
                     ):  # the state: an array for a one-part state, else the cell's named tuple
     "The inverse of `state_items`: the state of `params`' cell read back from its items under `name` in `d`"
-    return params.make_state({k: d[name if len(params.STATE) == 1 else f'{name}.{k}'] for k in params.STATE})
+    return params.make_state({k: d[n] for k, n in zip(params.STATE, state_item_names(params, name))})
 
 # %% ../nbs/00_basics.ipynb #479dc648
 def _state_sizes(self) -> dict:

@@ -13,7 +13,7 @@ from .script import check_fits, check_folder, fail, run_script, write_atomic
 from fastprogress.fastprogress import progress_bar
 from .forward import Params
 from .cells import cell_option, get_cell
-from .basics import state_items
+from .basics import state_item_names, state_items
 from .bptt import bptt_bytes, truncated_loss_and_grads
 from .forward import GRUParams
 from .fused import FusedWorkspace
@@ -319,7 +319,7 @@ def _restore(ck_path, params, opt, cfg, task):
                               f'got an array of shape {losses.shape} and dtype {losses.dtype}')
     if isinstance(task, CharText) and str(meta.get('vocab', '')) != ''.join(task.vocab):
         raise ValueError(f'resume: the text\'s vocabulary differs from the one in {ck_path}')
-    keys = [k for k, _ in state_items('c', params.check_state(None, 1))]          # 'c', or 'c.h', 'c.c', ...
+    keys = state_item_names(params, 'c')                                        # 'c', or 'c.h', 'c.c', ...
     c = [meta.get(k) for k in keys] if task.carry_state else [None]
     if task.carry_state and step > 0 and any(a is None for a in c):
         raise CheckpointError(f'{ck_path}: cannot resume, the checkpoint lacks meta.{keys[0]} (the state carried from batch to batch); '
