@@ -141,7 +141,7 @@ GRU_AFTER = register_cell(Cell('gru_reset_after', GRUParams, gru_cell_forward, g
 
 # %% ../nbs/25_cells.ipynb #b8d2c0a2
 def cell_option(cell:str|None=None,  # --cell: a cell's name (gru for both GRUs), or module:NAME; None: not given
-                variant:str|None=None,  # --variant: reset_before or reset_after; None: not given (reset_before)
+                variant:str|None=None,  # --variant: reset_before or reset_after; None: not given (reset_before, or the resumed GRU's own)
                 default:str='gru',  # the cell when `cell` is None (a resumed run: the checkpoint's, taken as it is)
                ) -> str:
     "The registered cell that --cell and --variant name together (gru with reset_after: gru_reset_after); a ValueError names the option"
@@ -152,7 +152,8 @@ def cell_option(cell:str|None=None,  # --cell: a cell's name (gru for both GRUs)
             raise ValueError(f"--cell: expected one of {', '.join(choices)}, or module:NAME, got {cell!r}")
         try: name = get_cell(cell).name                               # loaded on first use; module:NAME imported
         except (ValueError, TypeError) as e: raise ValueError(f'--cell: {e}') from None
-    variant = VARIANTS[0] if variant is None else variant
+    if variant is None:                                                 # not given: reset_before, or a resumed reset-after GRU's own
+        variant = VARIANTS[1] if name == GRU.name and default == GRU_AFTER.name else VARIANTS[0]
     if variant not in VARIANTS: raise ValueError(f"--variant: expected one of {', '.join(VARIANTS)}, got {variant!r}")
     if name != GRU.name and variant != VARIANTS[0]: raise ValueError('--variant: applies to --cell gru only')
     return GRU_AFTER.name if variant == 'reset_after' else name

@@ -12,7 +12,7 @@ from fastcore.script import store_true
 from .script import check_fits, check_folder, fail, run_script, write_atomic
 from fastprogress.fastprogress import progress_bar
 from .forward import Params
-from .cells import cell_option, get_cell
+from .cells import GRU_AFTER, cell_option, get_cell
 from .basics import state_item_names, state_items
 from .bptt import bptt_bytes, truncated_loss_and_grads
 from .forward import GRUParams
@@ -353,7 +353,8 @@ def _contradictions(given:dict, saved:dict, ck_path) -> None:
     "Refuse settings given on the command line that differ from the checkpoint being resumed, naming the first"
     for k, v in given.items():
         if v is None or v == saved[k]: continue
-        raise ValueError(f'--{k}: {v!r} differs from {saved[k]!r} in {ck_path}; a resumed run keeps its settings '
+        named = ' (--cell gru --variant reset_after)' if k == 'cell' and saved[k] == GRU_AFTER.name else ''   # as it is typed
+        raise ValueError(f'--{k}: {v!r} differs from {saved[k]!r}{named} in {ck_path}; a resumed run keeps its settings '
                          '(leave the option out, or start a new run with --overwrite or another --out)')
 
 def gru_bptt_train(task:str=None,  # reber, copy, adding or text (default: reber)
@@ -383,7 +384,7 @@ def gru_bptt_train(task:str=None,  # reber, copy, adding or text (default: reber
             if resume and overwrite: raise ValueError('--overwrite: starts a new run, --resume continues one; give one of them')
             if resume:
                 ck_path = Path(out) / 'checkpoint.npz'
-                if cell is not None and ':' in cell: get_cell(cell)   # a cell named on the command line, registered before loading
+                if cell is not None and ':' in cell: cell_option(cell)   # a cell named on the command line, registered before loading
                 if not ck_path.is_file(): raise ValueError(f'--resume: nothing to resume, {ck_path} does not exist or is not a file')
                 meta = load_checkpoint(ck_path).meta
                 _require(meta, ck_path, cli=True)
