@@ -12,7 +12,7 @@ from .forward import GRUParams, softmax_cross_entropy
 from .fused import fused_forward, fused_backward, fast_loops
 from .stack import GRUStack, stack_forward, stack_backward
 from .interop import torch_layout, to_torch_h0, from_torch_h0
-from .checkpoint import MAX_EXPANSION, expansion_limit, read_npz, zip_members
+from .checkpoint import MAX_EXPANSION, ZipRefused, expansion_limit, read_npz, zip_members
 from fastcore.script import store_true
 from .script import run_script, fail, check_fits, EXIT_OK, EXIT_FAILED, EXIT_ENVIRONMENT
 
@@ -499,15 +499,13 @@ def audit(model:Model,  # the GRU under audit (see `torch_model`, `keras_model`,
 # %% ../nbs/41_audit.ipynb #f5d6682c
 def _torch_archive(path) -> int:
     "A .pt file's zip directory, bounded (`zip_members`) before `torch.load` reads a byte of it; the file's size"
-    class Refused(ValueError): pass                          # said as it is, not as a damaged archive
-    def refuse(msg): raise Refused(msg)
     try:
-        with zip_members(path, refuse, f'path: {path.name} is not a zip archive (damaged or cut short; or saved by torch before 1.6: '
+        with zip_members(path, f'path: {path.name} is not a zip archive (damaged or cut short; or saved by torch before 1.6: '
                          'load it and save it again with a recent torch)',
                          unpacked=lambda total, size: f'path: {path.name}: its records would unpack to {total:,} bytes, '
                          f'{total / max(size, 1):,.0f} times its {size:,} bytes on disk (at most {MAX_EXPANSION}): refused as a crafted or damaged file'
                         ) as (_, _, size): return size
-    except Refused as e: raise ValueError(str(e)) from None
+    except ZipRefused as e: raise ValueError(str(e)) from None                # said as it is, not as a damaged archive
     except (zipfile.BadZipFile, ValueError, EOFError) as e: raise ValueError(f'path: {path.name}: a damaged zip archive ({_cut(e, 80)})') from None
 
 def _logical_size(state:dict, path, size:int):

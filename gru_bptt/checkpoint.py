@@ -16,7 +16,8 @@ from .cells import get_cell
 
 # %% auto #0
 __all__ = ['FORMAT', 'VERSION', 'READS', 'DTYPE_KINDS', 'MAX_KEY', 'STALE_AFTER', 'MAX_EXPANSION', 'Checkpoint',
-           'CheckpointError', 'save_checkpoint', 'expansion_limit', 'zip_members', 'read_npz', 'load_checkpoint']
+           'CheckpointError', 'save_checkpoint', 'expansion_limit', 'ZipRefused', 'zip_members', 'read_npz',
+           'load_checkpoint']
 
 # %% ../nbs/62_checkpoint.ipynb #9dc4902d
 FORMAT, VERSION = 'gru_bptt.checkpoint', 2
@@ -210,22 +211,23 @@ def _members_unpack(total, size):
     return (f'its members would unpack to {total:,} bytes, {total / max(size, 1):,.0f} times its {size:,} bytes '
             f'on disk (at most {MAX_EXPANSION} allowed): refused as a crafted or damaged file')
 
+class ZipRefused(ValueError):
+    "`zip_members` refused an archive; the message is the caller's words, which the caller turns into its own error"
+
 @contextlib.contextmanager
 def zip_members(path:Path,  # the archive: an .npz, or a .pt file of torch
-                refuse,  # refuse(msg) raises the caller's error, naming the file, with the message it is given
                 not_zip:str,  # the message for a file with no zip directory
                 check=None,  # check(infos): the caller's rules for the members' entries, applied before their sizes are added
                 unpacked=_members_unpack,  # unpacked(total, size): the message for members too large together
                ):
-    "Open a zip archive, refusing it before a byte is decompressed if its members would unpack to more than `expansion_limit`; yields (ZipFile, ZipInfos, size)"
-    def say(msg): refuse(msg); raise ValueError(msg)          # `refuse` raises; a ValueError if it does not
+    "Open a zip archive, refusing it (`ZipRefused`) before a byte is decompressed if its members would unpack to more than `expansion_limit`; yields (ZipFile, ZipInfos, size)"
     size = path.stat().st_size
-    if not zipfile.is_zipfile(path): say(not_zip)
+    if not zipfile.is_zipfile(path): raise ZipRefused(not_zip)
     with zipfile.ZipFile(path) as z:
         infos = z.infolist()
         if check is not None: check(infos)
         total = sum(i.file_size for i in infos)
-        if total > expansion_limit(size): say(unpacked(total, size))
+        if total > expansion_limit(size): raise ZipRefused(unpacked(total, size))
         yield z, infos, size
 
 # %% ../nbs/62_checkpoint.ipynb #c82db028
@@ -270,12 +272,13 @@ def _read(path) -> dict:
     "The arrays of an .npz file, each member checked before its data is read; any decoding error is a CheckpointError"
     member = None
     try:
-        with zip_members(path, lambda msg: _fail(path, msg), 'not a readable .npz file (corrupt or truncated?): no zip directory found',
+        with zip_members(path, 'not a readable .npz file (corrupt or truncated?): no zip directory found',
                          lambda infos: _check_directory(path, infos)) as (z, infos, _):
             out = {}
             for member in infos: out[member.filename[:-len('.npy')]] = _read_member(path, z, member)
             return out
     except CheckpointError: raise
+    except ZipRefused as e: _fail(path, str(e))
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError) as e:
         where = '' if member is None else f'member {member.filename!r}: '
         kind = 'zlib.error' if isinstance(e, zlib.error) else type(e).__name__
