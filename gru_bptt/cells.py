@@ -22,8 +22,8 @@ from .reset_after import recurrent_candidate, dJ_dz_cc, dJ_dW_cc_after, dJ_db_cc
 
 # %% auto #0
 __all__ = ['CELLS', 'ENTRY_POINTS', 'GRU', 'GRU_AFTER', 'RNN', 'Cell', 'register_cell', 'cell_entry_points', 'cell_names',
-           'get_cell', 'cell_of', 'gru_cell_backward', 'gru_cell_backward_after', 'cell_option', 'RNNParams',
-           'RNNCellCache', 'rnn_cell_forward', 'rnn_cell_backward']
+           'get_cell', 'cell_of', 'gru_cell_backward', 'gru_cell_backward_after', 'cell_option', 'cell_words',
+           'RNNParams', 'RNNCellCache', 'rnn_cell_forward', 'rnn_cell_backward']
 
 # %% ../nbs/25_cells.ipynb #57d63f8e
 class Cell(NamedTuple):
@@ -157,6 +157,11 @@ def cell_option(cell:str|None=None,  # --cell: a cell's name (gru for both GRUs)
     if variant not in VARIANTS: raise ValueError(f"--variant: expected one of {', '.join(VARIANTS)}, got {variant!r}")
     if name != GRU.name and variant != VARIANTS[0]: raise ValueError('--variant: applies to --cell gru only')
     return GRU_AFTER.name if variant == 'reset_after' else name
+
+def cell_words(name:str,  # a registered cell's name
+              ) -> str:  # the options that name it on a command line
+    "The inverse of `cell_option`: '--cell gru --variant reset_after' for the reset-after GRU, '--cell NAME' for any other"
+    return f'--cell {GRU.name} --variant {VARIANTS[1]}' if name == GRU_AFTER.name else f'--cell {name}'
 
 # %% ../nbs/25_cells.ipynb #d225afea
 class RNNParams(Params):

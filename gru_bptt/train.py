@@ -12,7 +12,7 @@ from fastcore.script import store_true
 from .script import check_fits, check_folder, fail, run_script, write_atomic
 from fastprogress.fastprogress import progress_bar
 from .forward import Params
-from .cells import GRU_AFTER, cell_option, get_cell
+from .cells import cell_option, cell_words, get_cell
 from .basics import state_item_names, state_items
 from .bptt import bptt_bytes, truncated_loss_and_grads
 from .forward import GRUParams
@@ -202,12 +202,9 @@ def train(task:Task,  # the task (its seed fixes the batches)
           progress:bool=True,  # show a progress bar
           cell:str='gru',  # a registered cell: 'gru', 'gru_reset_after', 'mgu', 'rnn', ...
           overwrite:bool=False,  # start again in an `out` holding a checkpoint (the old one kept as checkpoint.prev.npz)
+          lock:bool=True,  # take `out`'s `run_lock` for the run; False: the caller holds it already (as gru_bptt_train does)
          ) -> TrainResult:
     "Train a GRU with an output head on a task; checkpoints, loss curve and evaluation"
-    return _train(task, n_a, optimiser, lr, steps, m, bptt, clip, seed, out, every, resume, progress, cell, overwrite, own=True)
-
-def _train(task, n_a, optimiser, lr, steps, m, bptt, clip, seed, out, every, resume, progress, cell, overwrite, own:bool):
-    "`train`; `own`: take the run folder's `run_lock` (False: the caller, gru_bptt_train, holds it already)"
     n_a, steps, m, every = _count('n_a', n_a), _count('steps', steps), _count('m', m), _count('every', every)
     bptt = _count('bptt', bptt, none='the whole sequence'); _check_clip(clip)
     if out is not None: out = Path(out); check_folder(out)
@@ -218,7 +215,7 @@ def _train(task, n_a, optimiser, lr, steps, m, bptt, clip, seed, out, every, res
                          'cannot store; is it a binary file?')
     with contextlib.ExitStack() as owned:
         ck_path = None if out is None else out / 'checkpoint.npz'
-        if out is not None and own: owned.enter_context(run_lock(out))   # one run per folder (made if need be), until this one ends
+        if out is not None and lock: owned.enter_context(run_lock(out))   # one run per folder (made if need be), until this one ends
         if ck_path is not None and ck_path.is_dir():
             raise ValueError(f'out: {ck_path} is a folder, not a checkpoint; remove it or choose another folder')
         if ck_path is not None and not resume and (ck_path.exists() or ck_path.is_symlink()):
@@ -353,7 +350,8 @@ def _contradictions(given:dict, saved:dict, ck_path) -> None:
     "Refuse settings given on the command line that differ from the checkpoint being resumed, naming the first"
     for k, v in given.items():
         if v is None or v == saved[k]: continue
-        named = ' (--cell gru --variant reset_after)' if k == 'cell' and saved[k] == GRU_AFTER.name else ''   # as it is typed
+        words = cell_words(saved[k]) if k == 'cell' else ''
+        named = f' ({words})' if words and words != f'--cell {saved[k]}' else ''   # a cell as it is typed, where that differs
         raise ValueError(f'--{k}: {v!r} differs from {saved[k]!r}{named} in {ck_path}; a resumed run keeps its settings '
                          '(leave the option out, or start a new run with --overwrite or another --out)')
 
@@ -412,7 +410,7 @@ def gru_bptt_train(task:str=None,  # reber, copy, adding or text (default: reber
                        f'training n_a = {n_a} on batches of {batch} sequences of {T} steps', force)
             owned.enter_context(run_lock(Path(out)))                 # this run owns the folder until it ends (taken once: here)
             if resume: print(resuming)
-            res = _train(t, n_a, optimiser, lr, steps, batch, bptt, clip or None, seed, out, every, resume, not quiet, name, overwrite, own=False)
+            res = train(t, n_a, optimiser, lr, steps, batch, bptt, clip or None, seed, out, every, resume, not quiet, name, overwrite, lock=False)
         except (ValueError, TypeError, LookupError) as e:   # bad input (CheckpointError too); an OSError goes on to run_script: status 3
             return fail('gru_bptt_train', e)
         if res.message:
